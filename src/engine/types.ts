@@ -1,0 +1,29 @@
+/**
+ * What the rest of repatriate needs from a database connection. Each engine folder implements
+ * it with its own driver; callers never see driver types.
+ */
+export type EngineName = 'postgres' | 'pglite';
+
+export interface SqlClient {
+  readonly engine: EngineName;
+  /** A parameterised statement; rows come back as plain objects. */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** One or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+  /**
+   * Streams rows in COPY text encoding into a table. Every chunk of `rows` must end on a line
+   * boundary: an engine may load chunk groups as separate COPY statements.
+   */
+  copyIn(table: string, columns: readonly string[], rows: AsyncIterable<string>): Promise<void>;
+  /** Streams the result of a query in COPY text encoding. */
+  copyOut(query: string): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,121 @@
+import { Random } from '../../core/random.js';
+import type { TenantPlan } from './plan.js';
+import { TextMaker } from './text.js';
+
+/**
+ * The generator's memory of what it has made so far: ids per table and account, so later
+ * tables can reference earlier rows of the same account. Ids are global across accounts, as
+ * in any shared table, and kept unchanged by a migration.
+ */
+export class IdRegistry {
+  private next = 1;
+  readonly byTenant: number[][];
+  /** tenantOf[id - 1] = tenant index, for ids this registry handed out. */
+  readonly tenantOf: number[] = [];
+
+  constructor(tenants: number) {
+    this.byTenant = Array.from({ length: tenants }, () => []);
+  }
+
+  take(tenant: number): number {
+    const id = this.next++;
+    this.byTenant[tenant]!.push(id);
+    this.tenantOf.push(tenant);
+    return id;
+  }
+
+  count(): number {
+    return this.next - 1;
+  }
+}
+
+export type UserKind = 'employee' | 'extranet' | 'invited' | 'deactivated' | 'bot' | 'system' | 'connector';
+
+export interface TenantUsers {
+  admin: number;
+  all: number[];
+  /** Active employees: the people work is assigned to. */
+  staff: number[];
+  byKind: Map<UserKind, number[]>;
+}
+
+export class World {
+  readonly ids = new Map<string, IdRegistry>();
+  readonly users: TenantUsers[];
+  readonly groups: Map<string, number>[];
+  readonly imageFiles: number[][];
+  /** userKind[id - 1]: what kind of user a b_user row is. */
+  readonly userKind: UserKind[] = [];
+
+  constructor(
+    readonly seed: number,
+    readonly tenants: readonly TenantPlan[],
+  ) {
+    this.users = tenants.map(() => ({ admin: 0, all: [], staff: [], byKind: new Map() }));
+    this.groups = tenants.map(() => new Map());
+    this.imageFiles = tenants.map(() => []);
+  }
+
+  registry(table: string): IdRegistry {
+    let registry = this.ids.get(table);
+    if (!registry) {
+      registry = new IdRegistry(this.tenants.length);
+      this.ids.set(table, registry);
+    }
+    return registry;
+  }
+
+  /** Ids of one table that belong to one account. */
+  idsOf(table: string, tenant: number): number[] {
+    return this.registry(table).byTenant[tenant]!;
+  }
+
+  random(label: string): Random {
+    return new Random(this.seed, label);
+  }
+
+  text(label: string): TextMaker {
+    return new TextMaker(this.random(`${label}:text`));
+  }
+}
+
+/**
+ * Tenant indexes in the order rows are created: every account's rows spread over the whole
+ * table, as after years of concurrent use, never one account per block.
+ */
+export function* interleave(counts: readonly number[], rng: Random): Generator<number> {
+  const remaining = [...counts];
+  let left = remaining.reduce((a, b) => a + b, 0);
+  while (left > 0) {
+    let pick = Math.floor(rng.float() * left);
+    let tenant = 0;
+    while (pick >= remaining[tenant]!) pick -= remaining[tenant++]!;
+    remaining[tenant]!--;
+    left--;
+    yield tenant;
+  }
+}
+
+const epochStart = Date.UTC(2019, 0, 1);
+const epochEnd = Date.UTC(2026, 9, 31, 23, 0, 0);
+
+/** A point in the account's history: `progress` 0..1 through a table's creation, jittered. */
+export function historyTime(progress: number, rng: Random): number {
+  const span = epochEnd - epochStart;
+  const jitter = (rng.float() - 0.5) * span * 0.02;
+  return Math.min(epochEnd, Math.max(epochStart, epochStart + progress * span + jitter));
+}
+
+/** timestamptz in COPY text, to the microsecond. */
+export function timestamptzText(ms: number, micros: number): string {
+  return `${timestampText(ms, micros)}+00`;
+}
+
+export function timestampText(ms: number, micros: number): string {
+  const iso = new Date(Math.floor(ms)).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(micros % 1000).padStart(3, '0')}`;
+}
+
+export function dateText(ms: number): string {
+  return new Date(Math.floor(ms)).toISOString().slice(0, 10);
+}
