@@ -28,7 +28,7 @@ export class Random {
     return this.float() < probability;
   }
 
-  pick<T>(items: readonly T[]): T {
+  pick<T>(items: ArrayLike<T>): T {
     if (items.length === 0) throw new Error('pick from an empty list');
     return items[Math.floor(this.float() * items.length)] as T;
   }

@@ -6,6 +6,8 @@ const copyGroupBytes = 8 * 1024 * 1024;
 
 export async function openPglite(dataDir: string): Promise<SqlClient> {
   const db = await PGlite.create(dataDir);
+  // Same session settings as the server client, so COPY text is identical on both.
+  await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3");
   return new PgliteClient(db);
 }
 

@@ -12,7 +12,8 @@ const exactTypes = {
 };
 
 export async function openPostgres(url: string): Promise<SqlClient> {
-  const client = new pg.Client({ connectionString: url, types: exactTypes });
+  // COPY text of timestamps depends on the session: pin it so every client reads the same bytes.
+  const client = new pg.Client({ connectionString: url, types: exactTypes, options: '-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3' });
   try {
     await client.connect();
   } catch (cause) {

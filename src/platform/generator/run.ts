@@ -9,7 +9,7 @@ import { cloudTable, cloudTables } from '../schema/cloud.js';
 import { planTenants, type GeneratorOptions, type TenantPlan } from './plan.js';
 import { tableSources, type TableSource } from './sources/index.js';
 import type { Row } from './sources/common.js';
-import { World } from './world.js';
+import { World, type UserKind } from './world.js';
 
 /**
  * Creates the reference cloud in an empty database and file store: tables, then every table's
@@ -19,6 +19,8 @@ export interface GenerationReport {
   readonly tenants: readonly TenantPlan[];
   readonly tables: readonly { readonly table: string; readonly rows: number; readonly bytes: number }[];
   readonly rowBytes: number;
+  /** Ground truth for tests and the assessment: the kinds of user each account was given. */
+  readonly userKinds: readonly Record<UserKind, number>[];
   readonly seconds: number;
 }
 
@@ -72,7 +74,7 @@ function checkSource(source: TableSource): void {
 export async function generateCloud(db: SqlClient, store: FileStore, options: GeneratorOptions, progress: Progress): Promise<GenerationReport> {
   const started = Date.now();
   const tenants = planTenants(options);
-  const world = new World(options.seed, tenants);
+  const world = new World(options.seed, tenants, referencedTables());
   const sources = tableSources(store);
   const covered = new Set(sources.map((s) => s.table));
   for (const table of cloudTables) if (!covered.has(table.name)) throw new Error(`no generator for table ${table.name}`);
@@ -101,5 +103,17 @@ export async function generateCloud(db: SqlClient, store: FileStore, options: Ge
   await db.exec('ANALYZE');
   progress.done('indexed', `${cloudTables.length} tables`);
 
-  return { tenants, tables, rowBytes: tables.reduce((a, t) => a + t.bytes, 0), seconds: (Date.now() - started) / 1000 };
+  return { tenants, tables, rowBytes: tables.reduce((a, t) => a + t.bytes, 0), userKinds: countUserKinds(world), seconds: (Date.now() - started) / 1000 };
+}
+
+/** Tables whose ids later rows pick from: foreign-key targets, and deals (activities name their owner without a key). */
+function referencedTables(): Set<string> {
+  return new Set([...cloudTables.flatMap((t) => t.foreignKeys.map((fk) => fk.refTable)), 'b_crm_deal']);
+}
+
+function countUserKinds(world: World): Record<UserKind, number>[] {
+  const counts = world.tenants.map(() => ({ employee: 0, extranet: 0, invited: 0, deactivated: 0, bot: 0, system: 0, connector: 0 }));
+  const users = world.registry('b_user');
+  world.userKind.forEach((kind, i) => counts[users.tenantOf(i + 1)]![kind]++);
+  return counts;
 }

@@ -2,30 +2,75 @@ import { Random } from '../../core/random.js';
 import type { TenantPlan } from './plan.js';
 import { TextMaker } from './text.js';
 
+/** A growable list of integers in a typed array: 4 bytes per id instead of a boxed number. */
+class IntList {
+  private data: Int32Array;
+  length = 0;
+
+  constructor(capacity = 64) {
+    this.data = new Int32Array(capacity);
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
 /**
  * The generator's memory of what it has made so far: ids per table and account, so later
  * tables can reference earlier rows of the same account. Ids are global across accounts, as
- * in any shared table, and kept unchanged by a migration.
+ * in any shared table, and kept unchanged by a migration. Only tables that later rows refer
+ * to are tracked, so memory grows with the referenced tables, not with the largest ones.
  */
 export class IdRegistry {
   private next = 1;
-  readonly byTenant: number[][];
-  /** tenantOf[id - 1] = tenant index, for ids this registry handed out. */
-  readonly tenantOf: number[] = [];
+  private readonly perTenant: IntList[];
+  private readonly owners = new IntList();
 
-  constructor(tenants: number) {
-    this.byTenant = Array.from({ length: tenants }, () => []);
+  constructor(
+    readonly table: string,
+    tenants: number,
+    readonly tracked: boolean,
+  ) {
+    this.perTenant = Array.from({ length: tenants }, () => new IntList());
   }
 
   take(tenant: number): number {
     const id = this.next++;
-    this.byTenant[tenant]!.push(id);
-    this.tenantOf.push(tenant);
+    if (this.tracked) {
+      this.perTenant[tenant]!.push(id);
+      this.owners.push(tenant);
+    }
     return id;
   }
 
   count(): number {
     return this.next - 1;
+  }
+
+  /** Ids handed out to one account, oldest first. */
+  ofTenant(tenant: number): Int32Array {
+    this.mustTrack();
+    return this.perTenant[tenant]!.view();
+  }
+
+  /** The account (index) of an id this registry handed out. */
+  tenantOf(id: number): number {
+    this.mustTrack();
+    return this.owners.view()[id - 1]!;
+  }
+
+  private mustTrack(): void {
+    if (!this.tracked) throw new Error(`the generator does not track ids of ${this.table}; add it to the referenced tables`);
   }
 }
 
@@ -50,6 +95,8 @@ export class World {
   constructor(
     readonly seed: number,
     readonly tenants: readonly TenantPlan[],
+    /** Tables whose ids later rows refer to. */
+    private readonly referenced: ReadonlySet<string>,
   ) {
     this.users = tenants.map(() => ({ admin: 0, all: [], staff: [], byKind: new Map() }));
     this.groups = tenants.map(() => new Map());
@@ -59,15 +106,15 @@ export class World {
   registry(table: string): IdRegistry {
     let registry = this.ids.get(table);
     if (!registry) {
-      registry = new IdRegistry(this.tenants.length);
+      registry = new IdRegistry(table, this.tenants.length, this.referenced.has(table));
       this.ids.set(table, registry);
     }
     return registry;
   }
 
   /** Ids of one table that belong to one account. */
-  idsOf(table: string, tenant: number): number[] {
-    return this.registry(table).byTenant[tenant]!;
+  idsOf(table: string, tenant: number): Int32Array {
+    return this.registry(table).ofTenant(tenant);
   }
 
   random(label: string): Random {

@@ -59,7 +59,7 @@ export function later(timestamp: string, rng: Random, maxDays: number): string {
   return timestamptzText(Math.min(ms + rng.float() * maxDays * 86_400_000, Date.UTC(2026, 9, 31, 23)), rng.int(0, 999));
 }
 
-export function pickOr<T>(rng: Random, items: readonly T[], fallback: T): T {
+export function pickOr<T>(rng: Random, items: ArrayLike<T>, fallback: T): T {
   return items.length === 0 ? fallback : rng.pick(items);
 }
 

@@ -51,7 +51,7 @@ export const relation: TableSource = {
     const chats = world.registry('b_im_chat');
     const registry = world.registry('b_im_relation');
     for (let i = 0; i < chats.count(); i++) {
-      const tenant = chats.tenantOf[i]!;
+      const tenant = chats.tenantOf(i + 1);
       const users = world.users[tenant]!;
       const members = new Set<number>([rng.pick(users.staff), rng.pick(users.staff)]);
       for (let n = rng.chance(0.3) ? rng.int(1, 8) : 0; n > 0; n--) members.add(rng.pick(users.staff));
@@ -137,7 +137,7 @@ export const pullChannel: TableSource = {
     for (let i = 0; i < users.count(); i++) {
       const kind = world.userKind[i];
       if (kind !== 'employee' && kind !== 'extranet') continue;
-      const tenant = users.tenantOf[i]!;
+      const tenant = users.tenantOf(i + 1);
       yield [registry.take(tenant), tenant + 1, i + 1, 'private', canary(rng, 'pull-channel'), text.hex(32), rng.int(0, 100000), when(rng.float(), rng)];
     }
   },

@@ -249,7 +249,7 @@ export const userGroup: TableSource = {
     const users = world.registry('b_user');
     for (let i = 0; i < users.count(); i++) {
       const id = i + 1;
-      const tenant = users.tenantOf[i]!;
+      const tenant = users.tenantOf(i + 1);
       const groups = world.groups[tenant]!;
       const kind = world.userKind[i]!;
       const member: string[] = [];
@@ -273,7 +273,7 @@ export const userStoredAuth: TableSource = {
       const kind = world.userKind[i]!;
       if ((kind !== 'employee' && kind !== 'extranet') || !rng.chance(0.5)) continue;
       const registered = when(rng.float(), rng);
-      yield [registry.take(users.tenantOf[i]!), i + 1, registered, later(registered, rng, 300), canary(rng, 'stored-auth'), rng.chance(0.1), `192.0.2.${rng.int(1, 254)}`];
+      yield [registry.take(users.tenantOf(i + 1)), i + 1, registered, later(registered, rng, 300), canary(rng, 'stored-auth'), rng.chance(0.1), `192.0.2.${rng.int(1, 254)}`];
     }
   },
 };
@@ -342,7 +342,7 @@ export const userDepartment: TableSource = {
     for (let i = 0; i < users.count(); i++) {
       const kind = world.userKind[i]!;
       if (kind !== 'employee' && kind !== 'invited' && kind !== 'deactivated') continue;
-      const deps = world.idsOf('b_intranet_department', users.tenantOf[i]!);
+      const deps = world.idsOf('b_intranet_department', users.tenantOf(i + 1));
       const first = rng.pick(deps);
       yield [i + 1, first, rng.chance(0.05)];
       if (rng.chance(0.05)) {

@@ -110,7 +110,7 @@ export const restEvent: TableSource = {
     const appIds = world.registry('b_rest_app');
     const registry = world.registry('b_rest_event');
     for (let i = 0; i < appIds.count(); i++) {
-      const tenant = appIds.tenantOf[i]!;
+      const tenant = appIds.tenantOf(i + 1);
       for (const event of ['ONCRMDEALADD', 'ONIMBOTMESSAGEADD']) {
         yield [registry.take(tenant), i + 1, event, `https://apps.example.com/handler/${i + 1}`, rng.chance(0.5) ? world.users[tenant]!.admin : null, canary(rng, 'application-token'), when(rng.float(), rng)];
       }
@@ -126,7 +126,7 @@ export const restToken: TableSource = {
     const appIds = world.registry('b_rest_app');
     const registry = world.registry('b_rest_oauth_token');
     for (let i = 0; i < appIds.count(); i++) {
-      const tenant = appIds.tenantOf[i]!;
+      const tenant = appIds.tenantOf(i + 1);
       for (let n = rng.int(1, 3); n > 0; n--) {
         yield [registry.take(tenant), i + 1, rng.pick(world.users[tenant]!.staff), canary(rng, 'oauth-access-token'), canary(rng, 'oauth-refresh-token'), when(0.99, rng)];
       }

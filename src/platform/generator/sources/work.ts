@@ -89,7 +89,7 @@ export const fieldMulti: TableSource = {
     for (const [entity, table] of [['CONTACT', 'b_crm_contact'], ['COMPANY', 'b_crm_company']] as const) {
       const owners = world.registry(table);
       for (let i = 0; i < owners.count(); i++) {
-        const tenant = owners.tenantOf[i]!;
+        const tenant = owners.tenantOf(i + 1);
         for (let n = rng.int(0, 3); n > 0; n--) {
           const phone = rng.chance(0.5);
           yield [registry.take(tenant), tenant + 1, entity, i + 1, phone ? 'PHONE' : 'EMAIL', rng.pick(['WORK', 'MOBILE', 'HOME']),
@@ -128,7 +128,7 @@ export const taskMember: TableSource = {
     const rng = world.random('b_tasks_member');
     const tasks = world.registry('b_tasks');
     for (let i = 0; i < tasks.count(); i++) {
-      const staff = staffOf(world, tasks.tenantOf[i]!);
+      const staff = staffOf(world, tasks.tenantOf(i + 1));
       const members = new Set<string>();
       members.add(`${rng.pick(staff)}:O`);
       members.add(`${rng.pick(staff)}:R`);
@@ -150,7 +150,7 @@ export const checklistItem: TableSource = {
     const tasks = world.registry('b_tasks');
     const registry = world.registry('b_tasks_checklist_item');
     for (let i = 0; i < tasks.count(); i++) {
-      const tenant = tasks.tenantOf[i]!;
+      const tenant = tasks.tenantOf(i + 1);
       for (let n = 0, items = rng.chance(0.4) ? rng.int(1, 5) : 0; n < items; n++) {
         yield [registry.take(tenant), i + 1, rng.pick(staffOf(world, tenant)), text.sentence(2, 6), rng.chance(0.5), n * 10];
       }
@@ -188,7 +188,7 @@ export const diskObject: TableSource = {
       }
     }
     for (let i = 0; i < files.count(); i++) {
-      const tenant = files.tenantOf[i]!;
+      const tenant = files.tenantOf(i + 1);
       const staff = staffOf(world, tenant);
       let parent = rng.pick(folders[tenant]!);
       if (rng.chance(0.15)) {
