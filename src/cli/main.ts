@@ -9,11 +9,17 @@ const program = new Command('repatriate')
   .description('Move one account of a multi-tenant cloud onto the customer\'s own server: checked, encrypted, never half-restored.')
   .version('0.1.0')
   .showHelpAfterError('(add --help for usage)')
-  .addHelpText('after', '\nState lives in $REPATRIATE_HOME (default ./.repatriate). Exit codes: docs/errors.md.')
-  .exitOverride();
+  .addHelpText('after', '\nState lives in $REPATRIATE_HOME (default ./.repatriate). Exit codes: docs/errors.md.');
 
 program.addCommand(cloudCommand());
 program.addCommand(demoCommand());
+
+// Every command, however deep, reports usage errors the same way and lets us pick the exit code.
+const configure = (command: Command): void => {
+  command.exitOverride().configureOutput({ outputError: (text, write) => write(`repatriate: ${text}`) });
+  command.commands.forEach(configure);
+};
+configure(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,7 +10,6 @@ export const errorCodes = {
   REPAT_SNAPSHOT_EXISTS: { exit: 5, summary: 'a snapshot of that night already exists' },
   REPAT_SNAPSHOT_MISSING: { exit: 5, summary: 'no snapshot of that night' },
   REPAT_DB_UNREACHABLE: { exit: 6, summary: 'the database server does not answer' },
-  REPAT_ACCOUNT_FROZEN: { exit: 7, summary: 'the account is frozen and refuses writes' },
   REPAT_INTERNAL: { exit: 70, summary: 'unexpected internal error' },
 } as const;
 

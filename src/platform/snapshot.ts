@@ -123,5 +123,8 @@ export async function listSnapshots(home: string): Promise<SnapshotMeta[]> {
 
 export async function openSnapshot(home: string, at: string): Promise<{ meta: SnapshotMeta; db: SqlClient; filesDir: string }> {
   const meta = await readSnapshotMeta(home, at);
-  return { meta, db: await openDatabase(meta.database), filesDir: snapshotFilesDir(home, at) };
+  const db = await openDatabase(meta.database);
+  // The server applies the database setting by itself; the embedded engine needs it per session.
+  await db.exec('SET SESSION default_transaction_read_only = on');
+  return { meta, db, filesDir: snapshotFilesDir(home, at) };
 }
