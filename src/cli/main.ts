@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { errorCodes } from '../core/errors.js';
+import { archiveCommands } from './commands/archive.js';
 import { cloudCommand } from './commands/cloud.js';
 import { demoCommand } from './commands/demo.js';
 import { reportError } from './output.js';
@@ -12,6 +13,7 @@ const program = new Command('repatriate')
   .addHelpText('after', '\nState lives in $REPATRIATE_HOME (default ./.repatriate). Exit codes: docs/errors.md.');
 
 program.addCommand(cloudCommand());
+for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(demoCommand());
 
 // Every command, however deep, reports usage errors the same way and lets us pick the exit code.

@@ -17,6 +17,11 @@ export interface SqlClient {
   copyIn(table: string, columns: readonly string[], rows: AsyncIterable<string>): Promise<void>;
   /** Streams the result of a query in COPY text encoding. */
   copyOut(query: string): AsyncIterable<Uint8Array>;
+  /**
+   * Streams the rows a query selects, in COPY text encoding and in the physical order of the
+   * driving table, with memory bounded whatever the table's size.
+   */
+  exportRows(query: RowQuery): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -26,4 +31,18 @@ export function quoteIdent(name: string): string {
 
 export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** A query over one driving table (alias `t`), possibly filtered through others. */
+export interface RowQuery {
+  /** The select list, already quoted. */
+  readonly select: string;
+  /** The driving table, read as alias `t`. */
+  readonly table: string;
+  /** A condition on `t` (and subqueries); `TRUE` for every row. */
+  readonly where: string;
+}
+
+export function rowQuerySql(query: RowQuery, extra?: string): string {
+  return `SELECT ${query.select} FROM ${quoteIdent(query.table)} t WHERE (${query.where})${extra ? ` AND ${extra}` : ''}`;
 }

@@ -128,3 +128,8 @@ export async function openSnapshot(home: string, at: string): Promise<{ meta: Sn
   await db.exec('SET SESSION default_transaction_read_only = on');
   return { meta, db, filesDir: snapshotFilesDir(home, at) };
 }
+
+/** The account's uploaded files in a snapshot: what an on-premise installation has as its upload folder. */
+export function accountFilesDir(home: string, at: string, address: string): string {
+  return path.join(snapshotFilesDir(home, at), new URL(address).host, 'upload');
+}

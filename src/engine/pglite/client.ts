@@ -1,13 +1,15 @@
 import { PGlite } from '@electric-sql/pglite';
-import { quoteIdent, type SqlClient } from '../types.js';
+import { quoteIdent, quoteLiteral, rowQuerySql, type RowQuery, type SqlClient } from '../types.js';
 
 /** COPY into PGlite goes through an in-memory blob; rows are loaded in groups of about this size. */
 const copyGroupBytes = 8 * 1024 * 1024;
+/** Heap blocks read per export step: 2048 blocks of 8 kB is at most 16 MB of rows in memory. */
+const exportBlocks = 2048;
 
 export async function openPglite(dataDir: string): Promise<SqlClient> {
   const db = await PGlite.create(dataDir);
   // Same session settings as the server client, so COPY text is identical on both.
-  await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3");
+  await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'");
   return new PgliteClient(db);
 }
 
@@ -45,6 +47,19 @@ class PgliteClient implements SqlClient {
   async *copyOut(query: string): AsyncIterable<Uint8Array> {
     const result = await this.db.query(`COPY (${query}) TO '/dev/blob'`);
     if (result.blob) yield new Uint8Array(await result.blob.arrayBuffer());
+  }
+
+  /**
+   * PGlite hands a COPY result over as one blob, so a large table is read in ranges of heap
+   * blocks (TID range scans): memory stays bounded and rows come in physical order.
+   */
+  async *exportRows(query: RowQuery): AsyncIterable<Uint8Array> {
+    const [size] = await this.query<{ blocks: number }>(`SELECT (pg_relation_size(${quoteLiteral(quoteIdent(query.table))}) / current_setting('block_size')::int)::int AS blocks`);
+    const blocks = size?.blocks ?? 0;
+    for (let from = 0; from < blocks; from += exportBlocks) {
+      const range = `t.ctid >= '(${from},0)'::tid AND t.ctid < '(${from + exportBlocks},0)'::tid`;
+      yield* this.copyOut(rowQuerySql(query, range));
+    }
   }
 
   async close(): Promise<void> {

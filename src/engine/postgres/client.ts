@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { RepatriateError } from '../../core/errors.js';
-import { quoteIdent, type SqlClient } from '../types.js';
+import { quoteIdent, rowQuerySql, type RowQuery, type SqlClient } from '../types.js';
 
 // Keep int8 and numeric as exact strings; dates as the server's text, never JS Date.
 const exactTypes = {
@@ -11,9 +11,18 @@ const exactTypes = {
     [20, 1700, 1082, 1114, 1184].includes(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text'),
 };
 
+/**
+ * Session settings of every connection: COPY text does not depend on the server's locale or
+ * time zone, and a scan returns rows in the same order every time it runs on the same data
+ * (no parallel workers, no synchronised scans that start mid-table).
+ */
+const sessionOptions = [
+  'TimeZone=UTC', 'DateStyle=ISO,YMD', 'IntervalStyle=postgres', 'extra_float_digits=3', 'bytea_output=hex',
+  'synchronize_seqscans=off', 'max_parallel_workers_per_gather=0',
+].map((o) => `-c ${o}`).join(' ');
+
 export async function openPostgres(url: string): Promise<SqlClient> {
-  // COPY text of timestamps depends on the session: pin it so every client reads the same bytes.
-  const client = new pg.Client({ connectionString: url, types: exactTypes, options: '-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3' });
+  const client = new pg.Client({ connectionString: url, types: exactTypes, options: sessionOptions });
   try {
     await client.connect();
   } catch (cause) {
@@ -47,6 +56,11 @@ class PostgresClient implements SqlClient {
   async *copyOut(query: string): AsyncIterable<Uint8Array> {
     const stream = this.client.query(copyTo(`COPY (${query}) TO STDOUT`));
     for await (const chunk of stream) yield chunk as Uint8Array;
+  }
+
+  exportRows(query: RowQuery): AsyncIterable<Uint8Array> {
+    // One streaming COPY; the session settings above keep the order physical and repeatable.
+    return this.copyOut(rowQuerySql(query));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { KeyObject } from 'node:crypto';
+import { Decrypter } from 'age-encryption';
+import tar from 'tar-stream';
+import { RepatriateError } from '../core/errors.js';
+import { chunkSize, formatVersion, indexName, indexSchema, type ArchiveIndex, type VolumeRecord } from './format.js';
+import { keyIdOf, verifyJson } from './signing.js';
+
+/**
+ * Reading an archive: the signed index (no password needed), the volumes' integrity against
+ * it, and the decrypted tar members of each volume.
+ */
+export async function readIndex(dir: string): Promise<ArchiveIndex> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path.join(dir, indexName), 'utf8'));
+  } catch (cause) {
+    throw new RepatriateError('REPAT_ARCHIVE_INDEX_INVALID', `${path.join(dir, indexName)} is missing or not JSON`, {
+      hint: 'an archive is complete only with its index.json; copy the whole folder again',
+      cause,
+    });
+  }
+  const version = (raw as { format?: unknown } | null)?.format;
+  if (typeof version === 'number' && version !== formatVersion) {
+    throw new RepatriateError('REPAT_ARCHIVE_VERSION', `the archive has format version ${version}; this repatriate reads version ${formatVersion}`, {
+      hint: 'use a repatriate release that reads this format version',
+    });
+  }
+  const parsed = indexSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new RepatriateError('REPAT_ARCHIVE_INDEX_INVALID', `index.json is malformed: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, {
+      hint: 'the index was damaged; copy the archive again',
+    });
+  }
+  return parsed.data;
+}
+
+/** Checks the index signature against the trusted vendor keys; returns the key id that signed it. */
+export function checkSignature(index: ArchiveIndex, trusted: readonly KeyObject[]): string {
+  const { signature, ...unsigned } = index;
+  const key = trusted.find((k) => keyIdOf(k) === signature.keyId);
+  if (!key) {
+    throw new RepatriateError('REPAT_ARCHIVE_SIGNATURE', `the archive is signed by key ${signature.keyId}, which is not a trusted vendor key`, {
+      hint: 'only archives from the vendor can be restored; add the vendor public key to the trusted keys if this is a new vendor key',
+    });
+  }
+  if (!verifyJson(unsigned, signature.value, key)) {
+    throw new RepatriateError('REPAT_ARCHIVE_SIGNATURE', 'the signature of index.json does not match its content', {
+      hint: 'the index was altered after the vendor signed it; do not use this archive',
+    });
+  }
+  return signature.keyId;
+}
+
+export interface VolumeCheck {
+  readonly name: string;
+  readonly size: number;
+  readonly ok: true;
+}
+
+/** Every volume present, of the recorded size, with the recorded SHA-256 per chunk and in whole. */
+export async function checkVolume(dir: string, volume: VolumeRecord): Promise<VolumeCheck> {
+  const file = path.join(dir, volume.name);
+  const info = await stat(file).catch(() => undefined);
+  if (!info) {
+    throw new RepatriateError('REPAT_ARCHIVE_VOLUME_MISSING', `volume ${volume.name} is missing`, { hint: 'copy every vol-NNNN.age file the index lists into the archive folder' });
+  }
+  if (info.size !== volume.size) {
+    throw new RepatriateError('REPAT_ARCHIVE_TRUNCATED', `volume ${volume.name} has ${info.size} bytes, the index says ${volume.size}`, {
+      hint: 'the volume was cut short or altered; download it again',
+    });
+  }
+  const whole = createHash('sha256');
+  let chunk = createHash('sha256');
+  let inChunk = 0;
+  let index = 0;
+  const mismatch = (what: string): RepatriateError =>
+    new RepatriateError('REPAT_ARCHIVE_HASH_MISMATCH', `volume ${volume.name}: ${what} does not match its SHA-256 in the index`, { hint: 'the volume was altered; download it again' });
+  for await (const data of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    whole.update(data);
+    let offset = 0;
+    while (offset < data.length) {
+      const take = Math.min(data.length - offset, chunkSize - inChunk);
+      chunk.update(data.subarray(offset, offset + take));
+      inChunk += take;
+      offset += take;
+      if (inChunk === chunkSize) {
+        if (chunk.digest('hex') !== volume.chunks[index]) throw mismatch(`chunk ${index}`);
+        index++;
+        chunk = createHash('sha256');
+        inChunk = 0;
+      }
+    }
+  }
+  if ((inChunk > 0 || index === 0) && chunk.digest('hex') !== volume.chunks[index++]) throw mismatch(`chunk ${index - 1}`);
+  if (index !== volume.chunks.length) throw mismatch('the chunk list');
+  if (whole.digest('hex') !== volume.sha256) throw mismatch('the volume');
+  return { name: volume.name, size: info.size, ok: true };
+}
+
+export type Secret = { readonly passphrase: string } | { readonly identity: string };
+
+export interface Member {
+  readonly name: string;
+  readonly size: number;
+  readonly stream: AsyncIterable<Buffer>;
+}
+
+/** Decrypts one volume and yields its tar members in order; each member must be consumed before the next. */
+export async function* readVolume(file: string, secret: Secret): AsyncGenerator<Member> {
+  const decrypter = new Decrypter();
+  if ('passphrase' in secret) decrypter.addPassphrase(secret.passphrase);
+  else decrypter.addIdentity(secret.identity);
+  let plaintext: ReadableStream<Uint8Array>;
+  try {
+    plaintext = await decrypter.decrypt(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
+  } catch (cause) {
+    const message = (cause as Error).message ?? '';
+    if (/no identity matched|incorrect passphrase|passphrase/i.test(message)) {
+      throw new RepatriateError('REPAT_PASSWORD_WRONG', 'the password does not open the archive', {
+        hint: 'use the password the vendor sent for this archive (separately from the download)',
+        cause,
+      });
+    }
+    throw new RepatriateError('REPAT_ARCHIVE_HASH_MISMATCH', `${path.basename(file)} is not a readable age file: ${message}`, { hint: 'download the volume again', cause });
+  }
+  const extract = tar.extract();
+  const source = Readable.fromWeb(plaintext as never);
+  source.on('error', (error) => extract.destroy(error));
+  source.pipe(extract as unknown as NodeJS.WritableStream);
+  try {
+    for await (const entry of extract) {
+      yield { name: entry.header.name, size: entry.header.size ?? 0, stream: entry as AsyncIterable<Buffer> };
+      entry.resume();
+    }
+  } catch (cause) {
+    throw new RepatriateError('REPAT_ARCHIVE_HASH_MISMATCH', `${path.basename(file)} could not be decrypted to the end: ${(cause as Error).message}`, {
+      hint: 'the volume is damaged or truncated; download it again',
+      cause,
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Encrypter } from 'age-encryption';
+import tar from 'tar-stream';
+import { chunkSize, volumeName, type VolumeRecord } from './format.js';
+
+/** How a volume is encrypted: the archive password (scrypt) or X25519 recipients. */
+export type Encryption =
+  | { readonly kind: 'passphrase'; readonly passphrase: string; readonly scryptLogN: number }
+  | { readonly kind: 'recipients'; readonly recipients: readonly string[] };
+
+/** Hashes the ciphertext as it passes: the whole volume and every 64 MiB chunk. */
+class CiphertextHasher extends Transform {
+  private readonly whole = createHash('sha256');
+  private chunk: Hash = createHash('sha256');
+  private inChunk = 0;
+  readonly chunks: string[] = [];
+  size = 0;
+
+  override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.whole.update(data);
+    this.size += data.length;
+    let offset = 0;
+    while (offset < data.length) {
+      const take = Math.min(data.length - offset, chunkSize - this.inChunk);
+      this.chunk.update(data.subarray(offset, offset + take));
+      this.inChunk += take;
+      offset += take;
+      if (this.inChunk === chunkSize) {
+        this.chunks.push(this.chunk.digest('hex'));
+        this.chunk = createHash('sha256');
+        this.inChunk = 0;
+      }
+    }
+    done(null, data);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.inChunk > 0 || this.chunks.length === 0) this.chunks.push(this.chunk.digest('hex'));
+    done();
+  }
+
+  digest(): string {
+    return this.whole.digest('hex');
+  }
+}
+
+function encrypter(encryption: Encryption): Encrypter {
+  const e = new Encrypter();
+  if (encryption.kind === 'passphrase') {
+    e.setPassphrase(encryption.passphrase);
+    e.setScryptWorkFactor(encryption.scryptLogN);
+  } else {
+    for (const recipient of encryption.recipients) e.addRecipient(recipient);
+  }
+  return e;
+}
+
+/**
+ * One volume being written: a tar stream, encrypted with age, hashed, into `vol-NNNN.age.partial`,
+ * renamed to its final name only when complete. Members are added one at a time.
+ */
+export class VolumeWriter {
+  readonly name: string;
+  private readonly hasher = new CiphertextHasher();
+  private readonly done: Promise<void>;
+  private readonly partial: string;
+  private failure: unknown;
+
+  private constructor(
+    readonly dir: string,
+    readonly ordinal: number,
+    private readonly pack: tar.Pack,
+    encrypted: ReadableStream<Uint8Array>,
+  ) {
+    this.name = volumeName(ordinal);
+    this.partial = path.join(dir, `${this.name}.partial`);
+    this.done = pipeline(Readable.fromWeb(encrypted as never), this.hasher, createWriteStream(this.partial));
+    this.done.catch((error: unknown) => {
+      this.failure = error;
+    });
+  }
+
+  static async open(dir: string, ordinal: number, encryption: Encryption): Promise<VolumeWriter> {
+    const pack = tar.pack();
+    // tar-stream speaks streamx; a Node stream between it and the web stream age reads keeps backpressure.
+    const plaintext = new PassThrough({ highWaterMark: 1024 * 1024 });
+    pack.pipe(plaintext);
+    const encrypted = await encrypter(encryption).encrypt(Readable.toWeb(plaintext) as ReadableStream<Uint8Array>);
+    return new VolumeWriter(dir, ordinal, pack, encrypted);
+  }
+
+  /** Adds one member; resolves when the member is in the tar stream. */
+  async add(name: string, size: number, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, mtime: Date): Promise<void> {
+    this.throwIfFailed();
+    await new Promise<void>((resolve, reject) => {
+      const entry = this.pack.entry({ name, size, mtime, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '' }, (error) => (error ? reject(error) : resolve()));
+      void (async () => {
+        try {
+          for await (const chunk of content) {
+            if (!entry.write(chunk)) await new Promise<void>((r) => entry.once('drain', () => r()));
+            this.throwIfFailed();
+          }
+          entry.end(undefined);
+        } catch (error) {
+          entry.destroy(error as Error);
+          reject(error);
+        }
+      })();
+    });
+  }
+
+  /** Ends the tar stream, waits for the ciphertext to reach the disk, and names the volume. */
+  async finish(): Promise<VolumeRecord> {
+    this.pack.finalize();
+    await this.done;
+    await rename(this.partial, path.join(this.dir, this.name));
+    return { name: this.name, size: this.hasher.size, sha256: this.hasher.digest(), chunks: this.hasher.chunks };
+  }
+
+  /** Stops writing and removes the partial file. */
+  async abort(): Promise<void> {
+    this.pack.destroy();
+    await this.done.catch(() => undefined);
+    await rm(this.partial, { force: true });
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+}

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { contentsName, type Contents, type ContentsEntry, type VolumeRecord } from './format.js';
+import { VolumeWriter, type Encryption } from './volume.js';
+
+/**
+ * Writes members into volumes in order, starting a new volume when the current one reaches
+ * the size limit, and records every member for contents.json. The split depends only on
+ * member sizes, so a resumed build splits exactly like an uninterrupted one.
+ */
+export interface ArchiveWriterOptions {
+  readonly dir: string;
+  readonly archiveId: string;
+  readonly encryption: Encryption;
+  readonly volumeSize: number;
+  /** The modification time every tar member gets, for reproducible tars. */
+  readonly mtime: Date;
+  /** Where a resumed build starts: the volumes and members already complete. */
+  readonly resume?: { readonly volumes: readonly VolumeRecord[]; readonly members: readonly ContentsEntry[] };
+  /** Called after each completed volume, with everything complete so far (the journal's moment). */
+  readonly onVolume?: (volumes: readonly VolumeRecord[], members: readonly ContentsEntry[]) => Promise<void>;
+}
+
+/** Bytes a member takes in a tar stream: a 512-byte header (plus a PAX header for long names), content padded to 512. */
+export function tarFootprint(name: string, size: number): number {
+  const pax = Buffer.byteLength(name) > 100 ? 1024 : 0;
+  return 512 + pax + Math.ceil(size / 512) * 512;
+}
+
+export class ArchiveWriter {
+  private readonly volumes: VolumeRecord[];
+  private readonly members: ContentsEntry[];
+  private current: VolumeWriter | undefined;
+  private currentBytes = 0;
+
+  constructor(private readonly options: ArchiveWriterOptions) {
+    this.volumes = [...(options.resume?.volumes ?? [])];
+    this.members = [...(options.resume?.members ?? [])];
+  }
+
+  /** Members already written (by this run or the one it resumes). */
+  get memberCount(): number {
+    return this.members.length;
+  }
+
+  async addBuffer(name: string, content: Uint8Array, rows?: number): Promise<void> {
+    await this.add(name, content.length, [content], createHash('sha256').update(content).digest('hex'), rows);
+  }
+
+  /** Adds a member whose content streams; its SHA-256 is computed on the way. */
+  async addStream(name: string, size: number, content: AsyncIterable<Uint8Array>, rows?: number): Promise<void> {
+    const hash = createHash('sha256');
+    let seen = 0;
+    const hashed = (async function* () {
+      for await (const chunk of content) {
+        hash.update(chunk);
+        seen += chunk.length;
+        yield chunk;
+      }
+    })();
+    await this.add(name, size, hashed, () => {
+      if (seen !== size) throw new Error(`${name} changed while it was archived: ${seen} bytes, expected ${size}`);
+      return hash.digest('hex');
+    }, rows);
+  }
+
+  private async add(name: string, size: number, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, sha256: string | (() => string), rows?: number): Promise<void> {
+    const volume = await this.volume();
+    await volume.add(name, size, content, this.options.mtime);
+    this.members.push({ name, volume: volume.name, size, sha256: typeof sha256 === 'string' ? sha256 : sha256(), ...(rows === undefined ? {} : { rows }) });
+    this.currentBytes += tarFootprint(name, size);
+    if (this.currentBytes >= this.options.volumeSize) await this.finishVolume();
+  }
+
+  private async volume(): Promise<VolumeWriter> {
+    if (!this.current) {
+      this.current = await VolumeWriter.open(this.options.dir, this.volumes.length, this.options.encryption);
+      this.currentBytes = 0;
+    }
+    return this.current;
+  }
+
+  private async finishVolume(): Promise<void> {
+    if (!this.current) return;
+    const record = await this.current.finish();
+    this.current = undefined;
+    this.volumes.push(record);
+    await this.options.onVolume?.(this.volumes, this.members);
+  }
+
+  /** Writes contents.json as the last member and completes the last volume. */
+  async close(tables: Record<string, number>): Promise<{ volumes: VolumeRecord[]; contents: Contents }> {
+    const contents: Contents = { format: 1, archiveId: this.options.archiveId, members: [...this.members], tables };
+    const volume = await this.volume();
+    const body = Buffer.from(JSON.stringify(contents, null, 2) + '\n');
+    await volume.add(contentsName, body.length, [body], this.options.mtime);
+    this.currentBytes = this.options.volumeSize;
+    await this.finishVolume();
+    return { volumes: this.volumes, contents };
+  }
+
+  async abort(): Promise<void> {
+    await this.current?.abort();
+    this.current = undefined;
+  }
+}

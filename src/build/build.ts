@@ -1,0 +1,267 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatVersion, indexName, tablePartName, type ArchiveIndex, type ContentsEntry, type UnsignedIndex } from '../archive/format.js';
+import { signJson, type SigningKey } from '../archive/signing.js';
+import { ArchiveWriter } from '../archive/writer.js';
+import type { Encryption } from '../archive/volume.js';
+import { RepatriateError } from '../core/errors.js';
+import type { Schema } from '../core/schema.js';
+import { introspect, serverVersion } from '../engine/postgres/introspect.js';
+import { quoteIdent, rowQuerySql, type SqlClient } from '../engine/types.js';
+import { classify, type MigrationPlan } from '../manifest/plan.js';
+import type { Manifest } from '../manifest/schema.js';
+import { journalName, readJournal, removeJournal, writeJournal, type Journal } from './journal.js';
+import { findKernelRelease, readReleaseSchema, type KernelRelease } from './kernel.js';
+import { compressedParts } from './parts.js';
+
+/**
+ * Builds the archive of one account from a snapshot: header, on-premise schema, exclusion
+ * ledger, the account's rows table by table, its files, the matching kernel, contents.json —
+ * encrypted in volumes, then the signed index. Resumes from its journal after a crash.
+ */
+export interface BuildRequest {
+  readonly db: SqlClient;
+  readonly manifest: Manifest;
+  readonly kernelStore: string;
+  readonly account: string;
+  readonly snapshot: { readonly night: string; readonly takenAt: string };
+  /** The account's uploaded files in the snapshot (the installation's upload folder). */
+  readonly filesDir: string;
+  readonly out: string;
+  readonly archiveId: string;
+  readonly encryption: Encryption;
+  readonly volumeSize: number;
+  readonly partBytes: number;
+  readonly signingKey: SigningKey;
+  readonly now: Date;
+  readonly retentionDays: number;
+  readonly onEvent?: (event: BuildEvent) => void;
+}
+
+export type BuildEvent =
+  | { readonly type: 'resume'; readonly volumes: number; readonly members: number }
+  | { readonly type: 'table'; readonly table: string; readonly rows: number; readonly bytes: number }
+  | { readonly type: 'files'; readonly files: number; readonly bytes: number }
+  | { readonly type: 'volume'; readonly name: string; readonly size: number };
+
+export interface BuildResult {
+  readonly index: ArchiveIndex;
+  readonly tables: Record<string, number>;
+  readonly members: number;
+  readonly resumed: boolean;
+}
+
+export interface Account {
+  readonly id: number;
+  readonly address: string;
+  readonly status: string;
+}
+
+export async function findAccount(db: SqlClient, manifest: Manifest, address: string): Promise<Account> {
+  const r = manifest.registry;
+  const rows = await db.query<{ id: number; status: string }>(
+    `SELECT ${quoteIdent(r.id)} AS id, ${quoteIdent(r.status)} AS status FROM ${quoteIdent(r.table)} WHERE ${quoteIdent(r.address)} = $1`,
+    [address],
+  );
+  const row = rows[0];
+  if (!row) {
+    throw new RepatriateError('REPAT_ACCOUNT_UNKNOWN', `no account ${address} in the snapshot`, {
+      hint: 'check the address (e.g. https://acme.cloud.example); `repatriate cloud stats` lists the accounts',
+    });
+  }
+  return { id: Number(row.id), address, status: row.status };
+}
+
+export interface Preparation {
+  readonly account: Account;
+  readonly plan: MigrationPlan;
+  readonly schema: Schema;
+  readonly kernel: KernelRelease;
+  readonly modules: Record<string, string>;
+  readonly users: { readonly byKind: Record<string, number>; readonly active: number };
+  readonly engine: { readonly name: string; readonly version: string };
+}
+
+/** Everything checked before a byte is written: account, manifest against the catalog, kernel. */
+export async function prepare(db: SqlClient, manifest: Manifest, kernelStore: string, address: string): Promise<Preparation> {
+  const account = await findAccount(db, manifest, address);
+  const schema = await readReleaseSchema(kernelStore, manifest.targetRelease);
+  const plan = classify(manifest, await introspect(db), schema, account.id);
+  const modules = Object.fromEntries((await db.query<{ module: string; version: string }>(manifest.modules.query)).map((r) => [r.module, r.version]));
+  const kernel = await findKernelRelease(kernelStore, modules);
+  if (kernel.version !== manifest.targetRelease) {
+    throw new RepatriateError('REPAT_KERNEL_MISSING', `the account runs the modules of release ${kernel.version}, the manifest targets ${manifest.targetRelease}`, {
+      hint: 'the manifest must target the release whose module versions the cloud runs',
+    });
+  }
+  const byKind = Object.fromEntries((await db.query<{ kind: string; users: number }>(manifest.users.query, [account.id])).map((r) => [r.kind, Number(r.users)]));
+  const active = manifest.users.active.reduce((sum, kind) => sum + (byKind[kind] ?? 0), 0);
+  return { account, plan, schema, kernel, modules, users: { byKind, active }, engine: { name: db.engine, version: await serverVersion(db) } };
+}
+
+async function* readFileChunks(file: string): AsyncGenerator<Uint8Array> {
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) yield chunk as Uint8Array;
+}
+
+/** Relative paths of every file under a folder, sorted, so the archive's order never depends on the file system. */
+export async function listFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+function requestKey(request: BuildRequest): string {
+  const e = request.encryption;
+  return JSON.stringify([request.account, request.snapshot.night, request.volumeSize, request.partBytes, e.kind, e.kind === 'recipients' ? e.recipients : 'passphrase']);
+}
+
+async function prepareOutput(request: BuildRequest): Promise<Journal | undefined> {
+  await mkdir(request.out, { recursive: true });
+  const journal = await readJournal(request.out);
+  const entries = (await readdir(request.out)).filter((e) => !e.endsWith('.partial'));
+  if (journal) {
+    if (journal.request !== requestKey(request) || journal.archiveId !== request.archiveId) {
+      throw new RepatriateError('REPAT_OUTPUT_NOT_EMPTY', `${request.out} holds an unfinished build of another request`, {
+        hint: 'repeat the original command to resume it, or choose an empty output folder',
+      });
+    }
+    const expected = new Set([journalName, ...journal.volumes.map((v) => v.name)]);
+    const stray = entries.find((e) => !expected.has(e));
+    if (stray) throw new RepatriateError('REPAT_OUTPUT_NOT_EMPTY', `${request.out} holds ${stray}, which is not part of the unfinished build`, { hint: 'choose an empty output folder' });
+    return journal;
+  }
+  if (entries.length > 0) {
+    throw new RepatriateError('REPAT_OUTPUT_NOT_EMPTY', `the output folder ${request.out} is not empty`, { hint: 'choose a new or empty folder; a build never overwrites' });
+  }
+  return undefined;
+}
+
+export async function build(request: BuildRequest, prepared: Preparation): Promise<BuildResult> {
+  const journal = await prepareOutput(request);
+  for (const partial of (await readdir(request.out)).filter((e) => e.endsWith('.partial'))) await rm(path.join(request.out, partial));
+  const createdAt = journal?.createdAt ?? request.now.toISOString();
+  const mtime = new Date(`${request.snapshot.night}T00:00:00Z`);
+  if (journal) request.onEvent?.({ type: 'resume', volumes: journal.volumes.length, members: journal.members.length });
+
+  const writer = new ArchiveWriter({
+    dir: request.out,
+    archiveId: request.archiveId,
+    encryption: request.encryption,
+    volumeSize: request.volumeSize,
+    mtime,
+    ...(journal ? { resume: { volumes: journal.volumes, members: journal.members } } : {}),
+    onVolume: async (volumes, members) => {
+      await writeJournal(request.out, { format: 1, request: requestKey(request), archiveId: request.archiveId, createdAt, volumes: [...volumes], members: [...members] });
+      const last = volumes.at(-1)!;
+      request.onEvent?.({ type: 'volume', name: last.name, size: last.size });
+    },
+  });
+  const done: readonly ContentsEntry[] = journal?.members ?? [];
+  let ordinal = 0;
+  /** True when the member at this position was written by the run this one resumes. */
+  const skip = (): boolean => ordinal++ < done.length;
+
+  try {
+    const { account, plan, schema, kernel } = prepared;
+    const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, null, 2) + '\n');
+    const header = {
+      format: formatVersion,
+      archiveId: request.archiveId,
+      product: request.manifest.product,
+      account: { address: account.address, id: account.id },
+      snapshot: request.snapshot,
+      source: prepared.engine,
+      release: kernel.version,
+      modules: prepared.modules,
+      users: { active: prepared.users.active, countsAsActive: request.manifest.users.active, byKind: prepared.users.byKind },
+      createdAt,
+    };
+    if (!skip()) await writer.addBuffer('header.json', json(header));
+    if (!skip()) await writer.addBuffer('schema.json', json({ release: kernel.version, tables: schema.tables }));
+    if (!skip()) {
+      const tables = [];
+      for (const excluded of plan.excludedTables) {
+        const rows = excluded.countQuery ? Number((await request.db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(excluded.countQuery)}) x`))[0]?.n ?? 0) : null;
+        tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null });
+      }
+      const columns = plan.excludedColumns.map((c) => ({ ...c, reason: c.policy === 'secret' ? 'never leaves the cloud' : 'rebuilt after the restore' }));
+      const startEmpty = plan.exports.filter((e) => e.empty).map((e) => ({ table: e.target.name, ...e.empty }));
+      await writer.addBuffer('excluded.json', json({ tables, columns, startEmpty }));
+    }
+
+    const rows: Record<string, number> = {};
+    for (const entry of plan.exports) {
+      rows[entry.target.name] = 0;
+      if (!entry.query) continue;
+      const partsDone = done.filter((m) => m.name.startsWith(`tables/${entry.target.name}/`));
+      const tableComplete = partsDone.length > 0 && done.length > ordinal + partsDone.length;
+      if (tableComplete) {
+        ordinal += partsDone.length;
+        rows[entry.target.name] = partsDone.reduce((sum, m) => sum + (m.rows ?? 0), 0);
+        continue;
+      }
+      let part = 0;
+      let bytes = 0;
+      for await (const compressed of compressedParts(request.db.exportRows(entry.query), request.partBytes)) {
+        rows[entry.target.name]! += compressed.rows;
+        bytes += compressed.size;
+        if (!skip()) await writer.addStream(tablePartName(entry.target.name, part), compressed.size, (async function* () { yield* compressed.chunks; })(), compressed.rows);
+        part++;
+        request.onEvent?.({ type: 'table', table: entry.target.name, rows: rows[entry.target.name]!, bytes });
+      }
+    }
+
+    let fileCount = 0;
+    let fileBytes = 0;
+    for (const relative of await listFiles(request.filesDir)) {
+      const file = path.join(request.filesDir, relative);
+      const size = (await stat(file)).size;
+      fileCount++;
+      fileBytes += size;
+      if (!skip()) await writer.addStream(`files/${relative}`, size, readFileChunks(file));
+      request.onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes });
+    }
+    for (const relative of await listFiles(kernel.filesDir)) {
+      const file = path.join(kernel.filesDir, relative);
+      if (!skip()) await writer.addStream(`kernel/${relative}`, (await stat(file)).size, readFileChunks(file));
+    }
+
+    const { volumes } = await writer.close(rows);
+    const unsigned: UnsignedIndex = {
+      format: formatVersion,
+      archiveId: request.archiveId,
+      createdAt,
+      expiresAt: new Date(Date.parse(createdAt) + request.retentionDays * 86_400_000).toISOString(),
+      encryption: request.encryption.kind,
+      chunkSize: 64 * 1024 * 1024,
+      volumes,
+    };
+    const index: ArchiveIndex = { ...unsigned, signature: { algorithm: 'ed25519', keyId: request.signingKey.keyId, value: signJson(unsigned, request.signingKey) } };
+    await writeFile(path.join(request.out, `${indexName}.tmp`), JSON.stringify(index, null, 2) + '\n');
+    await rename(path.join(request.out, `${indexName}.tmp`), path.join(request.out, indexName));
+    await removeJournal(request.out);
+    return { index, tables: rows, members: writer.memberCount, resumed: journal !== undefined };
+  } catch (error) {
+    await writer.abort();
+    throw translateWriteError(error);
+  }
+}
+
+function translateWriteError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new RepatriateError('REPAT_NO_SPACE', 'the disk of the output folder is full', {
+      hint: 'free space or choose another output folder, then repeat the command: the build resumes after its last complete volume',
+      cause: error,
+    });
+  }
+  return error;
+}

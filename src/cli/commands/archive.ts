@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { trustedKeys, loadOrCreateSigningKey } from '../../archive/keystore.js';
+import { chosenScryptLogN, generatePassword, generatedScryptLogN } from '../../archive/password.js';
+import type { Secret } from '../../archive/reader.js';
+import { inspectArchive, verifyArchive } from '../../archive/verify.js';
+import type { Encryption } from '../../archive/volume.js';
+import { build, prepare, type BuildEvent } from '../../build/build.js';
+import { planBuild } from '../../build/estimate.js';
+import { readJournal } from '../../build/journal.js';
+import { RepatriateError } from '../../core/errors.js';
+import { repatriateHome } from '../../core/home.js';
+import { terminalProgress } from '../../core/progress.js';
+import { formatBytes, parseSize } from '../../core/size.js';
+import { cloudPaths } from '../../platform/cloud.js';
+import { referenceManifest } from '../../platform/manifest.js';
+import { accountFilesDir, openSnapshot } from '../../platform/snapshot.js';
+import { formatTable, print, printJson } from '../output.js';
+import { accountAddress, nightOption, sizeOption } from '../options.js';
+
+/** `plan`, `build`, `inspect`, `verify`: the vendor's side of an archive and its checks (B3). */
+export function vendorDir(home: string): string {
+  return path.join(home, 'vendor');
+}
+
+/** Keys an archive may be signed with: the vendor's own, and those placed in the trust folder. */
+export async function trustedVendorKeys(home: string): Promise<Awaited<ReturnType<typeof trustedKeys>>> {
+  return trustedKeys([vendorDir(home), path.join(home, 'trusted-keys')]);
+}
+
+async function readPasswordFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new RepatriateError('REPAT_USAGE', `cannot read the password file ${file}`, { hint: 'give a file whose first line is the password' });
+  }
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (password.length === 0) throw new RepatriateError('REPAT_USAGE', `the password file ${file} is empty`, { hint: 'write the password on its first line' });
+  return password;
+}
+
+function recipientOption(value: string, previous: string[] = []): string[] {
+  if (!/^age1[0-9a-z]{58}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not an age X25519 recipient (age1…)`);
+  return [...previous, value];
+}
+
+async function withSnapshot<T>(home: string, night: string, work: (db: Awaited<ReturnType<typeof openSnapshot>>['db'], takenAt: string) => Promise<T>): Promise<T> {
+  const snapshot = await openSnapshot(home, night);
+  try {
+    return await work(snapshot.db, snapshot.meta.takenAt);
+  } finally {
+    await snapshot.db.close();
+  }
+}
+
+function eventPrinter(json: boolean): (event: BuildEvent) => void {
+  if (json) return (event) => process.stderr.write(JSON.stringify(event) + '\n');
+  const progress = terminalProgress();
+  const started = Date.now();
+  return (event) => {
+    const rate = (bytes: number): string => `${formatBytes(bytes / Math.max((Date.now() - started) / 1000, 0.001))}/s`;
+    if (event.type === 'table') progress.update(`rows of ${event.table}`, `${event.rows.toLocaleString('en')} rows, ${formatBytes(event.bytes)} compressed`);
+    else if (event.type === 'files') progress.update('files', `${event.files} files, ${formatBytes(event.bytes)} (${rate(event.bytes)})`);
+    else if (event.type === 'volume') progress.done(`volume ${event.name}`, `${formatBytes(event.size)} written`);
+    else progress.done('resuming', `after ${event.volumes} complete volumes (${event.members} members)`);
+  };
+}
+
+export function archiveCommands(): Command[] {
+  const plan = new Command('plan')
+    .description('show what a build of one account would write, and what stays behind and why; writes nothing')
+    .requiredOption('--account <url>', 'the account address, e.g. https://acme.cloud.example', accountAddress)
+    .addOption(new Option('--snapshot <date>', 'the nightly snapshot to read (the night before this day)').argParser(nightOption).makeOptionMandatory())
+    .option('--json', 'print the plan as JSON', false)
+    .action(async (opts: { account: string; snapshot: string; json: boolean }) => {
+      const home = repatriateHome();
+      const report = await withSnapshot(home, opts.snapshot, async (db) => {
+        const prepared = await prepare(db, referenceManifest(), cloudPaths(home).kernel, opts.account);
+        return planBuild(db, prepared, accountFilesDir(home, opts.snapshot, opts.account));
+      });
+      if (opts.json) return printJson(report);
+      print(`plan for ${report.account.address} from the snapshot of the night before ${opts.snapshot} (on-premise release ${report.release})`);
+      print(`active users ${report.users.active} (${Object.entries(report.users.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
+      print(formatTable(['on-premise table', 'from', 'rows', 'estimated'], report.tables.filter((t) => t.rows > 0).map((t) => [t.table, t.source ?? '', t.rows, formatBytes(t.estimatedBytes)])));
+      print(`\nleft out:`);
+      print(formatTable(['table', 'rows', 'task', 'why'], report.excludedTables.map((t) => [t.table, t.rows === null ? '-' : String(t.rows), t.task ?? '-', t.reason])));
+      print(formatTable(['column', 'policy', 'task'], report.excludedColumns.map((c) => [`${c.table}.${c.column}`, c.policy, c.task])));
+      print(`\nfiles ${report.files.count} (${formatBytes(report.files.bytes)}), kernel ${report.kernel.release} ${report.kernel.files} files`);
+      print(`estimated ${formatBytes(report.estimatedBytes)} before compression, about ${report.estimatedSeconds} s`);
+    });
+
+  const buildCommand = new Command('build')
+    .description('build the encrypted, signed archive of one account from a nightly snapshot; resumes after a crash')
+    .requiredOption('--account <url>', 'the account address', accountAddress)
+    .addOption(new Option('--snapshot <date>', 'the nightly snapshot to read (the night before this day)').argParser(nightOption).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'an empty folder for the archive (or the folder of an interrupted build, to resume)')
+    .option('--password-file <file>', 'encrypt with the password on the first line of this file (default: generate one)')
+    .option('--recipient <age1…>', 'encrypt to an age X25519 recipient instead of a password (repeatable)', recipientOption)
+    .addOption(new Option('--volume-size <size>', 'start a new volume after this much').argParser(sizeOption).default(parseSize('1GiB'), '1GiB'))
+    .addOption(new Option('--part-size <size>', 'rows per table part, before compression').argParser(sizeOption).default(parseSize('32MiB'), '32MiB'))
+    .option('--json', 'print progress events and the result as JSON', false)
+    .action(async (opts: { account: string; snapshot: string; out: string; passwordFile?: string; recipient?: string[]; volumeSize: number; partSize: number; json: boolean }) => {
+      const home = repatriateHome();
+      const out = path.resolve(opts.out);
+      const result = await withSnapshot(home, opts.snapshot, async (db, takenAt) => {
+        const manifest = referenceManifest();
+        const prepared = await prepare(db, manifest, cloudPaths(home).kernel, opts.account);
+        const archiveId = (await readJournal(out))?.archiveId ?? randomUUID();
+        let encryption: Encryption;
+        let passwordFile: string | undefined;
+        if (opts.recipient && opts.passwordFile) throw new RepatriateError('REPAT_USAGE', 'give either --password-file or --recipient, not both', { hint: 'age encrypts a file to a password or to recipients' });
+        if (opts.recipient) encryption = { kind: 'recipients', recipients: opts.recipient };
+        else if (opts.passwordFile) encryption = { kind: 'passphrase', passphrase: await readPasswordFile(opts.passwordFile), scryptLogN: chosenScryptLogN };
+        else {
+          passwordFile = path.join(vendorDir(home), 'passwords', `${archiveId}.txt`);
+          const existing = await readFile(passwordFile, 'utf8').catch(() => undefined);
+          const passphrase = existing?.trim() ?? generatePassword();
+          if (!existing) {
+            await mkdir(path.dirname(passwordFile), { recursive: true, mode: 0o700 });
+            await writeFile(passwordFile, passphrase + '\n', { mode: 0o600 });
+          }
+          encryption = { kind: 'passphrase', passphrase, scryptLogN: generatedScryptLogN };
+        }
+        const built = await build(
+          {
+            db, manifest, kernelStore: cloudPaths(home).kernel, account: opts.account, snapshot: { night: opts.snapshot, takenAt },
+            filesDir: accountFilesDir(home, opts.snapshot, opts.account), out, archiveId, encryption,
+            volumeSize: opts.volumeSize, partBytes: opts.partSize, signingKey: await loadOrCreateSigningKey(vendorDir(home)),
+            now: new Date(), retentionDays: 7, onEvent: eventPrinter(opts.json),
+          },
+          prepared,
+        );
+        return { ...built, passwordFile };
+      });
+      const bytes = result.index.volumes.reduce((a, v) => a + v.size, 0);
+      if (opts.json) {
+        return printJson({ archiveId: result.index.archiveId, out, resumed: result.resumed, volumes: result.index.volumes.map(({ name, size, sha256 }) => ({ name, size, sha256 })), bytes, tables: result.tables, members: result.members, expiresAt: result.index.expiresAt, passwordFile: result.passwordFile ?? null });
+      }
+      print(`archive ${result.index.archiveId} written to ${out}${result.resumed ? ' (resumed)' : ''}`);
+      print(`${result.index.volumes.length} volume(s), ${formatBytes(bytes)}, ${Object.values(result.tables).reduce((a, b) => a + b, 0).toLocaleString('en')} rows, ${result.members} members; expires ${result.index.expiresAt}`);
+      if (result.passwordFile) print(`the generated password is in ${result.passwordFile}; deliver it separately from the archive`);
+    });
+
+  const inspect = new Command('inspect')
+    .description('check an archive without its password: signed index, every volume present with its size and hashes')
+    .argument('<dir>', 'the archive folder')
+    .option('--json', 'print the report as JSON', false)
+    .action(async (dir: string, opts: { json: boolean }) => {
+      const report = await inspectArchive(path.resolve(dir), await trustedVendorKeys(repatriateHome()));
+      if (opts.json) return printJson({ ok: true, archiveId: report.index.archiveId, format: report.index.format, createdAt: report.index.createdAt, expiresAt: report.index.expiresAt, encryption: report.index.encryption, signedBy: report.signedBy, bytes: report.bytes, volumes: report.index.volumes.map(({ name, size, sha256 }) => ({ name, size, sha256 })) });
+      print(`archive ${report.index.archiveId} (format ${report.index.format}), signed by vendor key ${report.signedBy}`);
+      print(`created ${report.index.createdAt}, expires ${report.index.expiresAt}, encrypted to a ${report.index.encryption}`);
+      print(formatTable(['volume', 'bytes', 'sha256'], report.index.volumes.map((v) => [v.name, v.size, v.sha256])));
+      print('ok: signature and every volume hash match');
+    });
+
+  const verify = new Command('verify')
+    .description('decrypt everything and check every member hash and row count against contents.json (B3)')
+    .argument('<dir>', 'the archive folder')
+    .option('--password-file <file>', 'the archive password, on the first line')
+    .option('--identity <file>', 'an age identity file (AGE-SECRET-KEY-1…) for archives built with --recipient')
+    .option('--json', 'print the report as JSON', false)
+    .action(async (dir: string, opts: { passwordFile?: string; identity?: string; json: boolean }) => {
+      let secret: Secret;
+      if (opts.identity) secret = { identity: (await readFile(opts.identity, 'utf8')).split(/\r?\n/).find((l) => l.startsWith('AGE-SECRET-KEY-')) ?? '' };
+      else if (opts.passwordFile) secret = { passphrase: await readPasswordFile(opts.passwordFile) };
+      else throw new RepatriateError('REPAT_USAGE', 'verify needs the password (--password-file) or an identity (--identity)', { hint: 'the password arrives separately from the archive' });
+      const report = await verifyArchive(path.resolve(dir), await trustedVendorKeys(repatriateHome()), secret);
+      if (opts.json) return printJson({ ok: true, archiveId: report.index.archiveId, signedBy: report.signedBy, volumes: report.index.volumes.length, members: report.members, rows: report.rows, files: report.files, tables: report.contents.tables });
+      print(`archive ${report.index.archiveId}: ${report.index.volumes.length} volume(s), ${report.members} members, ${report.rows.toLocaleString('en')} rows, ${report.files} files`);
+      print('ok: every member matches contents.json');
+    });
+
+  return [plan, buildCommand, inspect, verify];
+}

@@ -1,0 +1,167 @@
+import { RepatriateError } from '../core/errors.js';
+import type { Column, Schema, Table } from '../core/schema.js';
+import type { CatalogTable } from '../engine/postgres/introspect.js';
+import { quoteIdent, quoteLiteral, type RowQuery } from '../engine/types.js';
+import { accountCondition } from './boundary.js';
+import type { Boundary, ColumnPolicy, Manifest, TaskId } from './schema.js';
+
+/**
+ * Checks the manifest against the snapshot's real catalog and the target release's structure,
+ * and turns it into what the build does: one row query per on-premise table, and the ledger
+ * of everything left out. Fails closed: an unclassified table or column stops everything.
+ */
+export interface TableExport {
+  /** The on-premise table, as schema.json describes it. */
+  readonly target: Table;
+  /** The cloud table its rows come from; undefined when the table starts empty on premise. */
+  readonly source: string | undefined;
+  /** The account's rows, in the target's column order. */
+  readonly query: RowQuery | undefined;
+  /** Why a table with no source starts empty, and which task fills it. */
+  readonly empty?: { readonly reason: string; readonly task: TaskId };
+}
+
+export interface ExcludedTable {
+  readonly table: string;
+  readonly reason: string;
+  readonly task: TaskId | undefined;
+  /** Counts the account's rows that stay behind (undefined: the table belongs to no account). */
+  readonly countQuery: RowQuery | undefined;
+}
+
+export interface ExcludedColumn {
+  readonly table: string;
+  readonly column: string;
+  readonly policy: 'secret' | 'derived';
+  readonly task: TaskId;
+}
+
+export interface MigrationPlan {
+  readonly exports: readonly TableExport[];
+  readonly excludedTables: readonly ExcludedTable[];
+  readonly excludedColumns: readonly ExcludedColumn[];
+}
+
+interface ColumnSource {
+  readonly table: string;
+  readonly expression: string;
+}
+
+function unclassified(message: string): RepatriateError {
+  return new RepatriateError('REPAT_UNCLASSIFIED', message, {
+    hint: 'classify it in the migration manifest (copy, secret, derived, to, or exclude the table with a reason); nothing was written',
+  });
+}
+
+function manifestError(message: string): RepatriateError {
+  return new RepatriateError('REPAT_MANIFEST_INVALID', message, { hint: 'the manifest and the on-premise release must describe the same structure' });
+}
+
+/** The empty value a column gets when its cloud value may not leave: NULL, its default, or the zero of its type. */
+export function placeholderValue(column: Column): string {
+  if (column.nullable) return 'NULL';
+  if (column.default?.kind === 'literal') {
+    const v = column.default.value;
+    return typeof v === 'string' ? quoteLiteral(v) : String(v);
+  }
+  switch (column.type.kind) {
+    case 'int16': case 'int32': case 'int64': case 'numeric': return '0';
+    case 'bool': return 'false';
+    case 'date': return "'1970-01-01'";
+    case 'timestamp': case 'timestamptz': return "'1970-01-01 00:00:00+00'";
+    case 'json': return "'{}'";
+    case 'bytes': return "''::bytea";
+    default: return "''";
+  }
+}
+
+function targetsOf(table: string, column: string, policy: ColumnPolicy): string[] {
+  if (policy === 'copy') return [`${table}.${column}`];
+  if (policy === 'tenant') return [];
+  if ('to' in policy) return policy.to;
+  return [];
+}
+
+export function classify(manifest: Manifest, catalog: readonly CatalogTable[], release: Schema, accountId: number): MigrationPlan {
+  // 1. Every table and column of the snapshot is classified, and the manifest names nothing that is not there.
+  for (const table of catalog) {
+    const policy = manifest.tables[table.name];
+    if (!policy) throw unclassified(`table ${table.name} is not classified by the migration manifest`);
+    if (policy.kind === 'account' || policy.kind === 'global') {
+      for (const column of table.columns) {
+        if (!(column.name in policy.columns)) throw unclassified(`column ${table.name}.${column.name} is not classified by the migration manifest`);
+      }
+      for (const name of Object.keys(policy.columns)) {
+        if (!table.columns.some((c) => c.name === name)) throw manifestError(`the manifest classifies ${table.name}.${name}, which the snapshot does not have`);
+      }
+    }
+  }
+  for (const name of Object.keys(manifest.tables)) {
+    if (!catalog.some((t) => t.name === name)) throw manifestError(`the manifest names table ${name}, which the snapshot does not have`);
+  }
+
+  // 2. Where every on-premise column comes from.
+  const sources = new Map<string, ColumnSource>();
+  const excludedColumns: ExcludedColumn[] = [];
+  const boundaries = new Map<string, Boundary | undefined>();
+  for (const [tableName, policy] of Object.entries(manifest.tables)) {
+    if (policy.kind !== 'account' && policy.kind !== 'global') continue;
+    boundaries.set(tableName, policy.kind === 'account' ? policy.boundary : undefined);
+    for (const [column, columnPolicy] of Object.entries(policy.columns)) {
+      if (typeof columnPolicy === 'object' && ('secret' in columnPolicy || 'derived' in columnPolicy)) {
+        const kind = 'secret' in columnPolicy ? 'secret' : 'derived';
+        const task = 'secret' in columnPolicy ? columnPolicy.secret : columnPolicy.derived;
+        excludedColumns.push({ table: tableName, column, policy: kind, task });
+        sources.set(`${tableName}.${column}`, { table: tableName, expression: '' });
+        continue;
+      }
+      for (const target of targetsOf(tableName, column, columnPolicy)) {
+        if (sources.has(target)) throw manifestError(`two cloud columns feed the on-premise column ${target}`);
+        sources.set(target, { table: tableName, expression: `t.${quoteIdent(column)}` });
+      }
+    }
+  }
+  for (const target of sources.keys()) {
+    const [table, column] = target.split('.') as [string, string];
+    const release_table = release.tables.find((t) => t.name === table);
+    if (!release_table || !release_table.columns.some((c) => c.name === column)) {
+      throw manifestError(`the manifest maps into ${target}, which release ${manifest.targetRelease} does not have`);
+    }
+  }
+
+  // 3. One row query per on-premise table.
+  const exports: TableExport[] = release.tables.map((target) => {
+    const columnSources = target.columns.map((c) => ({ column: c, source: sources.get(`${target.name}.${c.name}`) }));
+    const from = new Set(columnSources.flatMap((s) => (s.source ? [s.source.table] : [])));
+    if (from.size === 0) {
+      const excluded = manifest.tables[target.name];
+      if (excluded?.kind === 'excluded') return { target, source: undefined, query: undefined, empty: { reason: excluded.reason, task: excluded.task } };
+      throw manifestError(`on-premise table ${target.name} has no source in the manifest and is not excluded`);
+    }
+    if (from.size > 1) throw manifestError(`on-premise table ${target.name} would be fed by several cloud tables: ${[...from].join(', ')}`);
+    const source = [...from][0]!;
+    const missing = columnSources.find((s) => !s.source);
+    if (missing) throw manifestError(`on-premise column ${target.name}.${missing.column.name} has no source in the manifest`);
+    const select = columnSources
+      .map(({ column, source: s }) => `${s!.expression === '' ? placeholderValue(column) : s!.expression} AS ${quoteIdent(column.name)}`)
+      .join(', ');
+    const boundary = boundaries.get(source);
+    const where = boundary ? accountCondition(manifest, boundary, 't', accountId) : 'TRUE';
+    return { target, source, query: { select, table: source, where } };
+  });
+
+  const excludedTables = Object.entries(manifest.tables).flatMap(([table, policy]): ExcludedTable[] =>
+    policy.kind === 'excluded'
+      ? [{
+          table,
+          reason: policy.reason,
+          task: policy.task,
+          countQuery: policy.boundary ? { select: '1', table, where: accountCondition(manifest, policy.boundary, 't', accountId) } : undefined,
+        }]
+      : policy.kind === 'cloudOnly'
+        ? [{ table, reason: policy.reason, task: undefined, countQuery: undefined }]
+        : [],
+  );
+
+  return { exports, excludedTables, excludedColumns };
+}
