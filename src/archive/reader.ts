@@ -69,7 +69,12 @@ export async function checkVolume(dir: string, volume: VolumeRecord): Promise<Vo
   if (!info) {
     throw new RepatriateError('REPAT_ARCHIVE_VOLUME_MISSING', `volume ${volume.name} is missing`, { hint: 'copy every vol-NNNN.age file the index lists into the archive folder' });
   }
-  if (info.size !== volume.size) {
+  if (info.size > volume.size) {
+    throw new RepatriateError('REPAT_ARCHIVE_HASH_MISMATCH', `volume ${volume.name} has ${info.size} bytes, more than the ${volume.size} the index says`, {
+      hint: 'the volume was altered; download it again',
+    });
+  }
+  if (info.size < volume.size) {
     throw new RepatriateError('REPAT_ARCHIVE_TRUNCATED', `volume ${volume.name} has ${info.size} bytes, the index says ${volume.size}`, {
       hint: 'the volume was cut short or altered; download it again',
     });

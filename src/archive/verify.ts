@@ -75,7 +75,13 @@ export async function verifyArchive(dir: string, trusted: readonly KeyObject[], 
       }
       else for await (const chunk of tee) void chunk;
       if (body) {
-        const parsed = contentsSchema.safeParse(JSON.parse(body.toString('utf8')));
+        let json: unknown;
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw contentsMismatch('contents.json is not JSON');
+        }
+        const parsed = contentsSchema.safeParse(json);
         if (!parsed.success) throw contentsMismatch('contents.json is malformed');
         contents = parsed.data;
         continue;

@@ -172,9 +172,9 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
   try {
     const { account, plan, schema, kernel } = prepared;
     const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, null, 2) + '\n');
+    // No archive id or build time here: the header, like every member, depends only on the snapshot and the request.
     const header = {
       format: formatVersion,
-      archiveId: request.archiveId,
       product: request.manifest.product,
       account: { address: account.address, id: account.id },
       snapshot: request.snapshot,
@@ -182,7 +182,6 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       release: kernel.version,
       modules: prepared.modules,
       users: { active: prepared.users.active, countsAsActive: request.manifest.users.active, byKind: prepared.users.byKind },
-      createdAt,
     };
     if (!skip()) await writer.addBuffer('header.json', json(header));
     if (!skip()) await writer.addBuffer('schema.json', json({ release: kernel.version, tables: schema.tables }));
