@@ -195,6 +195,31 @@ describe('build', () => {
       assert.match(badRecipient.stderr, /not an age X25519 recipient/);
     });
 
+    test('a full disk stops the build with a clear message, leaves nothing that looks complete, and the same command resumes once there is space', async () => {
+      const disk = path.join(home, 'small-disk');
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(disk);
+      assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=700k', 'tmpfs', disk])).code, 0, 'mount a small tmpfs');
+      try {
+        const out = path.join(disk, 'archive');
+        const args = ['build', '--account', acme, '--snapshot', night, '--out', out, '--password-file', await passwordFile(home), '--volume-size', '200kB'];
+        const full = await runCli(args, home);
+        assert.equal(full.code, 9, full.stderr);
+        assert.match(full.stderr, /the disk of the output folder is full/);
+        assert.match(full.stderr, /hint: free space/);
+        const left = await readdir(out);
+        assert.ok(!left.includes('index.json') && !left.some((f) => f.endsWith('.partial')), `left behind: ${left.join(', ')}`);
+        assert.equal((await run('mount', ['-o', 'remount,size=64m', disk])).code, 0);
+        const resumed = await runCli([...args, '--json'], home);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.equal(JSON.parse(resumed.stdout).resumed, true);
+        const verified = await runCli(['verify', out, '--password-file', await passwordFile(home)], home);
+        assert.equal(verified.code, 0, verified.stderr);
+      } finally {
+        await run('umount', [disk]);
+      }
+    });
+
     test('plan shows tables, rows, what is left out and why, and an estimate, and writes nothing', async () => {
       const before = await readdir(home, { recursive: true });
       const plan = await runCli(['plan', '--account', acme, '--snapshot', night, '--json'], home);

@@ -69,7 +69,8 @@ export class VolumeWriter {
   private readonly hasher = new CiphertextHasher();
   private readonly done: Promise<void>;
   private readonly partial: string;
-  private failure: unknown;
+  /** Rejects as soon as writing the ciphertext fails (disk full, …); never resolves otherwise. */
+  private readonly failed: Promise<never>;
 
   private constructor(
     readonly dir: string,
@@ -80,9 +81,9 @@ export class VolumeWriter {
     this.name = volumeName(ordinal);
     this.partial = path.join(dir, `${this.name}.partial`);
     this.done = pipeline(Readable.fromWeb(encrypted as never), this.hasher, createWriteStream(this.partial));
-    this.done.catch((error: unknown) => {
-      this.failure = error;
-    });
+    this.failed = this.done.then(() => new Promise<never>(() => undefined));
+    // A failure is reported through the next add() or finish(); until then it is not unhandled.
+    this.failed.catch(() => undefined);
   }
 
   static async open(dir: string, ordinal: number, encryption: Encryption): Promise<VolumeWriter> {
@@ -94,16 +95,14 @@ export class VolumeWriter {
     return new VolumeWriter(dir, ordinal, pack, encrypted);
   }
 
-  /** Adds one member; resolves when the member is in the tar stream. */
+  /** Adds one member; resolves when the member is in the tar stream, rejects if the volume cannot be written. */
   async add(name: string, size: number, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, mtime: Date): Promise<void> {
-    this.throwIfFailed();
-    await new Promise<void>((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       const entry = this.pack.entry({ name, size, mtime, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '' }, (error) => (error ? reject(error) : resolve()));
       void (async () => {
         try {
           for await (const chunk of content) {
-            if (!entry.write(chunk)) await new Promise<void>((r) => entry.once('drain', () => r()));
-            this.throwIfFailed();
+            if (!entry.write(chunk)) await Promise.race([new Promise<void>((r) => entry.once('drain', () => r())), this.failed]);
           }
           entry.end(undefined);
         } catch (error) {
@@ -112,6 +111,8 @@ export class VolumeWriter {
         }
       })();
     });
+    written.catch(() => undefined);
+    await Promise.race([written, this.failed]);
   }
 
   /** Ends the tar stream, waits for the ciphertext to reach the disk, and names the volume. */
@@ -127,9 +128,5 @@ export class VolumeWriter {
     this.pack.destroy();
     await this.done.catch(() => undefined);
     await rm(this.partial, { force: true });
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure) throw this.failure;
   }
 }

@@ -41,8 +41,8 @@ export interface BuildRequest {
 
 export type BuildEvent =
   | { readonly type: 'resume'; readonly volumes: number; readonly members: number }
-  | { readonly type: 'table'; readonly table: string; readonly rows: number; readonly bytes: number }
-  | { readonly type: 'files'; readonly files: number; readonly bytes: number }
+  | { readonly type: 'table'; readonly table: string; readonly rows: number; readonly bytes: number; readonly raw: number }
+  | { readonly type: 'files'; readonly files: number; readonly bytes: number; readonly raw: number }
   | { readonly type: 'volume'; readonly name: string; readonly size: number };
 
 export interface BuildResult {
@@ -209,12 +209,14 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       }
       let part = 0;
       let bytes = 0;
+      let raw = 0;
       for await (const compressed of compressedParts(request.db.exportRows(entry.query), request.partBytes)) {
         rows[entry.target.name]! += compressed.rows;
         bytes += compressed.size;
+        raw += compressed.raw;
         if (!skip()) await writer.addStream(tablePartName(entry.target.name, part), compressed.size, (async function* () { yield* compressed.chunks; })(), compressed.rows);
         part++;
-        request.onEvent?.({ type: 'table', table: entry.target.name, rows: rows[entry.target.name]!, bytes });
+        request.onEvent?.({ type: 'table', table: entry.target.name, rows: rows[entry.target.name]!, bytes, raw });
       }
     }
 
@@ -226,7 +228,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       fileCount++;
       fileBytes += size;
       if (!skip()) await writer.addStream(`files/${relative}`, size, readFileChunks(file));
-      request.onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes });
+      request.onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes, raw: size });
     }
     for (const relative of await listFiles(kernel.filesDir)) {
       const file = path.join(kernel.filesDir, relative);

@@ -10,6 +10,8 @@ export interface CompressedPart {
   readonly chunks: Buffer[];
   readonly size: number;
   readonly rows: number;
+  /** Bytes of COPY text before compression. */
+  readonly raw: number;
 }
 
 export const zstdLevel = 3;
@@ -43,7 +45,7 @@ class PartCompressor {
   async finish(): Promise<CompressedPart> {
     this.stream.end();
     await once(this.stream, 'end');
-    return { chunks: this.chunks, size: this.size, rows: this.rows };
+    return { chunks: this.chunks, size: this.size, rows: this.rows, raw: this.raw };
   }
 }
 

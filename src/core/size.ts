@@ -24,5 +24,5 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     step++;
   }
-  return `${step === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${steps[step]}`;
+  return `${step === 0 ? Math.round(value) : value.toFixed(value < 10 ? 2 : 1)} ${steps[step]}`;
 }

@@ -56,14 +56,27 @@ async function withSnapshot<T>(home: string, night: string, work: (db: Awaited<R
   }
 }
 
-function eventPrinter(json: boolean): (event: BuildEvent) => void {
+/** Progress: JSON lines on stderr with --json; on a terminal one line with rows, bytes, rate and ETA against the plan's estimate. */
+function eventPrinter(json: boolean, estimatedBytes: number | undefined): (event: BuildEvent) => void {
   if (json) return (event) => process.stderr.write(JSON.stringify(event) + '\n');
   const progress = terminalProgress();
   const started = Date.now();
+  let done = 0;
+  let lastTable = '';
+  let lastTableRaw = 0;
   return (event) => {
-    const rate = (bytes: number): string => `${formatBytes(bytes / Math.max((Date.now() - started) / 1000, 0.001))}/s`;
-    if (event.type === 'table') progress.update(`rows of ${event.table}`, `${event.rows.toLocaleString('en')} rows, ${formatBytes(event.bytes)} compressed`);
-    else if (event.type === 'files') progress.update('files', `${event.files} files, ${formatBytes(event.bytes)} (${rate(event.bytes)})`);
+    if (event.type === 'table') {
+      if (event.table !== lastTable) lastTableRaw = 0;
+      done += event.raw - lastTableRaw;
+      lastTable = event.table;
+      lastTableRaw = event.raw;
+    } else if (event.type === 'files') done += event.raw;
+    const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+    const rate = done / seconds;
+    const eta = estimatedBytes && rate > 0 ? `, ETA ${Math.max(0, Math.round((estimatedBytes - done) / rate))} s` : '';
+    const moved = `${formatBytes(done)}${estimatedBytes ? ` of ~${formatBytes(estimatedBytes)}` : ''} at ${formatBytes(rate)}/s${eta}`;
+    if (event.type === 'table') progress.update(`${event.table}`, `${event.rows.toLocaleString('en')} rows; ${moved}`);
+    else if (event.type === 'files') progress.update('files', `${event.files} files; ${moved}`);
     else if (event.type === 'volume') progress.done(`volume ${event.name}`, `${formatBytes(event.size)} written`);
     else progress.done('resuming', `after ${event.volumes} complete volumes (${event.members} members)`);
   };
@@ -124,12 +137,14 @@ export function archiveCommands(): Command[] {
           }
           encryption = { kind: 'passphrase', passphrase, scryptLogN: generatedScryptLogN };
         }
+        // On a terminal the plan's estimate gives the progress line its ETA; scripts skip that work.
+        const estimate = !opts.json && process.stderr.isTTY ? (await planBuild(db, prepared, accountFilesDir(home, opts.snapshot, opts.account))).estimatedBytes : undefined;
         const built = await build(
           {
             db, manifest, kernelStore: cloudPaths(home).kernel, account: opts.account, snapshot: { night: opts.snapshot, takenAt },
             filesDir: accountFilesDir(home, opts.snapshot, opts.account), out, archiveId, encryption,
             volumeSize: opts.volumeSize, partBytes: opts.partSize, signingKey: await loadOrCreateSigningKey(vendorDir(home)),
-            now: new Date(), retentionDays: 7, onEvent: eventPrinter(opts.json),
+            now: new Date(), retentionDays: 7, onEvent: eventPrinter(opts.json, estimate),
           },
           prepared,
         );
