@@ -30,6 +30,20 @@ export async function trustedVendorKeys(home: string): Promise<Awaited<ReturnTyp
   return trustedKeys([vendorDir(home), path.join(home, 'trusted-keys')]);
 }
 
+/**
+ * The generated password of an archive, kept in the vendor's folder (mode 0600) so an
+ * interrupted build resumes with it; created on first use.
+ */
+export async function generatedPassword(home: string, archiveId: string): Promise<{ passphrase: string; file: string }> {
+  const file = path.join(vendorDir(home), 'passwords', `${archiveId}.txt`);
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing) return { passphrase: existing.trim(), file };
+  const passphrase = generatePassword();
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, passphrase + '\n', { mode: 0o600 });
+  return { passphrase, file };
+}
+
 async function readPasswordFile(file: string): Promise<string> {
   let text: string;
   try {
@@ -128,14 +142,9 @@ export function archiveCommands(): Command[] {
         if (opts.recipient) encryption = { kind: 'recipients', recipients: opts.recipient };
         else if (opts.passwordFile) encryption = { kind: 'passphrase', passphrase: await readPasswordFile(opts.passwordFile), scryptLogN: chosenScryptLogN };
         else {
-          passwordFile = path.join(vendorDir(home), 'passwords', `${archiveId}.txt`);
-          const existing = await readFile(passwordFile, 'utf8').catch(() => undefined);
-          const passphrase = existing?.trim() ?? generatePassword();
-          if (!existing) {
-            await mkdir(path.dirname(passwordFile), { recursive: true, mode: 0o700 });
-            await writeFile(passwordFile, passphrase + '\n', { mode: 0o600 });
-          }
-          encryption = { kind: 'passphrase', passphrase, scryptLogN: generatedScryptLogN };
+          const generated = await generatedPassword(home, archiveId);
+          passwordFile = generated.file;
+          encryption = { kind: 'passphrase', passphrase: generated.passphrase, scryptLogN: generatedScryptLogN };
         }
         // On a terminal the plan's estimate gives the progress line its ETA; scripts skip that work.
         const estimate = !opts.json && process.stderr.isTTY ? (await planBuild(db, prepared, accountFilesDir(home, opts.snapshot, opts.account))).estimatedBytes : undefined;
