@@ -6,7 +6,7 @@ import { cp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/pr
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { formatVersion, type ArchiveIndex } from '../src/archive/format.js';
-import { publicKeyFromPem } from '../src/archive/signing.js';
+import { publicKeyFromPem } from '../src/core/signing.js';
 import { inspectArchive, verifyArchive } from '../src/archive/verify.js';
 import { errorCodes, RepatriateError, type ErrorCode } from '../src/core/errors.js';
 import { silentProgress } from '../src/core/progress.js';

@@ -46,6 +46,8 @@ export const indexSchema = z.strictObject({
   encryption: z.enum(['passphrase', 'recipients']),
   chunkSize: z.literal(chunkSize),
   volumes: z.array(volumeRecordSchema).min(1),
+  /** What a restore will write: table rows before compression, files, kernel (for its disk-space check). */
+  sizes: z.strictObject({ rows: z.number().int().nonnegative(), files: z.number().int().nonnegative(), kernel: z.number().int().nonnegative() }).optional(),
   signature: signatureSchema,
 });
 export type ArchiveIndex = z.infer<typeof indexSchema>;
@@ -58,6 +60,8 @@ export const contentsEntrySchema = z.strictObject({
   sha256,
   /** Rows of a table part. */
   rows: z.number().int().nonnegative().optional(),
+  /** Bytes of a table part before compression. */
+  raw: z.number().int().nonnegative().optional(),
 });
 export type ContentsEntry = z.infer<typeof contentsEntrySchema>;
 

@@ -8,7 +8,7 @@ import { Decrypter } from 'age-encryption';
 import tar from 'tar-stream';
 import { RepatriateError } from '../core/errors.js';
 import { chunkSize, formatVersion, indexName, indexSchema, type ArchiveIndex, type VolumeRecord } from './format.js';
-import { keyIdOf, verifyJson } from './signing.js';
+import { keyIdOf, verifyJson } from '../core/signing.js';
 
 /**
  * Reading an archive: the signed index (no password needed), the volumes' integrity against

@@ -26,6 +26,12 @@ export function tarFootprint(name: string, size: number): number {
   return 512 + pax + Math.ceil(size / 512) * 512;
 }
 
+/** What contents.json records of a table part besides its hash. */
+export interface TablePartInfo {
+  readonly rows: number;
+  readonly raw: number;
+}
+
 export class ArchiveWriter {
   private readonly volumes: VolumeRecord[];
   private readonly members: ContentsEntry[];
@@ -42,12 +48,12 @@ export class ArchiveWriter {
     return this.members.length;
   }
 
-  async addBuffer(name: string, content: Uint8Array, rows?: number): Promise<void> {
-    await this.add(name, content.length, [content], createHash('sha256').update(content).digest('hex'), rows);
+  async addBuffer(name: string, content: Uint8Array): Promise<void> {
+    await this.add(name, content.length, [content], createHash('sha256').update(content).digest('hex'));
   }
 
   /** Adds a member whose content streams; its SHA-256 is computed on the way. */
-  async addStream(name: string, size: number, content: AsyncIterable<Uint8Array>, rows?: number): Promise<void> {
+  async addStream(name: string, size: number, content: AsyncIterable<Uint8Array>, part?: TablePartInfo): Promise<void> {
     const hash = createHash('sha256');
     let seen = 0;
     const hashed = (async function* () {
@@ -60,13 +66,13 @@ export class ArchiveWriter {
     await this.add(name, size, hashed, () => {
       if (seen !== size) throw new Error(`${name} changed while it was archived: ${seen} bytes, expected ${size}`);
       return hash.digest('hex');
-    }, rows);
+    }, part);
   }
 
-  private async add(name: string, size: number, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, sha256: string | (() => string), rows?: number): Promise<void> {
+  private async add(name: string, size: number, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, sha256: string | (() => string), part?: TablePartInfo): Promise<void> {
     const volume = await this.volume();
     await volume.add(name, size, content, this.options.mtime);
-    this.members.push({ name, volume: volume.name, size, sha256: typeof sha256 === 'string' ? sha256 : sha256(), ...(rows === undefined ? {} : { rows }) });
+    this.members.push({ name, volume: volume.name, size, sha256: typeof sha256 === 'string' ? sha256 : sha256(), ...(part ?? {}) });
     this.currentBytes += tarFootprint(name, size);
     if (this.currentBytes >= this.options.volumeSize) await this.finishVolume();
   }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatVersion, indexName, tablePartName, type ArchiveIndex, type ContentsEntry, type UnsignedIndex } from '../archive/format.js';
-import { signJson, type SigningKey } from '../archive/signing.js';
+import { signJson, type SigningKey } from '../core/signing.js';
 import { ArchiveWriter } from '../archive/writer.js';
 import type { Encryption } from '../archive/volume.js';
 import { RepatriateError } from '../core/errors.js';
@@ -197,6 +197,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
     }
 
     const rows: Record<string, number> = {};
+    const sizes = { rows: 0, files: 0, kernel: 0 };
     for (const entry of plan.exports) {
       rows[entry.target.name] = 0;
       if (!entry.query) continue;
@@ -205,6 +206,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       if (tableComplete) {
         ordinal += partsDone.length;
         rows[entry.target.name] = partsDone.reduce((sum, m) => sum + (m.rows ?? 0), 0);
+        sizes.rows += partsDone.reduce((sum, m) => sum + (m.raw ?? 0), 0);
         continue;
       }
       let part = 0;
@@ -214,7 +216,8 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
         rows[entry.target.name]! += compressed.rows;
         bytes += compressed.size;
         raw += compressed.raw;
-        if (!skip()) await writer.addStream(tablePartName(entry.target.name, part), compressed.size, (async function* () { yield* compressed.chunks; })(), compressed.rows);
+        sizes.rows += compressed.raw;
+        if (!skip()) await writer.addStream(tablePartName(entry.target.name, part), compressed.size, (async function* () { yield* compressed.chunks; })(), { rows: compressed.rows, raw: compressed.raw });
         part++;
         request.onEvent?.({ type: 'table', table: entry.target.name, rows: rows[entry.target.name]!, bytes, raw });
       }
@@ -227,12 +230,15 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       const size = (await stat(file)).size;
       fileCount++;
       fileBytes += size;
+      sizes.files += size;
       if (!skip()) await writer.addStream(`files/${relative}`, size, readFileChunks(file));
       request.onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes, raw: size });
     }
     for (const relative of await listFiles(kernel.filesDir)) {
       const file = path.join(kernel.filesDir, relative);
-      if (!skip()) await writer.addStream(`kernel/${relative}`, (await stat(file)).size, readFileChunks(file));
+      const size = (await stat(file)).size;
+      sizes.kernel += size;
+      if (!skip()) await writer.addStream(`kernel/${relative}`, size, readFileChunks(file));
     }
 
     const { volumes } = await writer.close(rows);
@@ -244,6 +250,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       encryption: request.encryption.kind,
       chunkSize: 64 * 1024 * 1024,
       volumes,
+      sizes,
     };
     const index: ArchiveIndex = { ...unsigned, signature: { algorithm: 'ed25519', keyId: request.signingKey.keyId, value: signJson(unsigned, request.signingKey) } };
     await writeFile(path.join(request.out, `${indexName}.tmp`), JSON.stringify(index, null, 2) + '\n');

@@ -4,6 +4,7 @@ import { errorCodes } from '../core/errors.js';
 import { archiveCommands } from './commands/archive.js';
 import { cloudCommand } from './commands/cloud.js';
 import { demoCommand } from './commands/demo.js';
+import { licenseCommand } from './commands/license.js';
 import { reportError } from './output.js';
 
 const program = new Command('repatriate')
@@ -14,6 +15,7 @@ const program = new Command('repatriate')
 
 program.addCommand(cloudCommand());
 for (const command of archiveCommands()) program.addCommand(command);
+program.addCommand(licenseCommand());
 program.addCommand(demoCommand());
 
 // Every command, however deep, reports usage errors the same way and lets us pick the exit code.

@@ -11,10 +11,9 @@ export interface SqlClient {
   /** One or more statements without parameters. */
   exec(sql: string): Promise<void>;
   /**
-   * Streams rows in COPY text encoding into a table. Every chunk of `rows` must end on a line
-   * boundary: an engine may load chunk groups as separate COPY statements.
+   * Streams rows in COPY text encoding into a table. Chunks may split rows anywhere.
    */
-  copyIn(table: string, columns: readonly string[], rows: AsyncIterable<string>): Promise<void>;
+  copyIn(table: TableName, columns: readonly string[], rows: AsyncIterable<string | Uint8Array>): Promise<void>;
   /** Streams the result of a query in COPY text encoding. */
   copyOut(query: string): AsyncIterable<Uint8Array>;
   /**
@@ -23,6 +22,13 @@ export interface SqlClient {
    */
   exportRows(query: RowQuery): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
+}
+
+/** A table, optionally in a schema other than the default one. */
+export type TableName = string | { readonly schema: string; readonly name: string };
+
+export function quoteTable(table: TableName): string {
+  return typeof table === 'string' ? quoteIdent(table) : `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 }
 
 export function quoteIdent(name: string): string {

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compress } from 'zstd-napi';
 import { formatVersion, indexName, indexSchema, tablePartName, type ArchiveIndex, type UnsignedIndex } from '../../src/archive/format.js';
-import { generateSigningKey, keyIdOf, signJson, signingKeyFromPem, type SigningKey } from '../../src/archive/signing.js';
+import { generateSigningKey, keyIdOf, signJson, signingKeyFromPem, type SigningKey } from '../../src/core/signing.js';
 import { ArchiveWriter } from '../../src/archive/writer.js';
 import type { ErrorCode } from '../../src/core/errors.js';
 
@@ -112,7 +112,8 @@ async function writeArchive(dir: string, passphrase: string, key: SigningKey): P
   const header = { format: formatVersion, archiveId, product: 'golden test vector', account: { address: 'https://golden.cloud.example', id: 1 }, createdAt };
   await writer.addBuffer('header.json', Buffer.from(JSON.stringify(header, null, 2) + '\n'));
   const rows = '1\tadmin\tAnna\n2\tbob\tBob\n3\tcarol\tCarol\n';
-  await writer.addBuffer(tablePartName('b_user', 0), compress(Buffer.from(rows)), 3);
+  const part = compress(Buffer.from(rows));
+  await writer.addStream(tablePartName('b_user', 0), part.length, (async function* () { yield part; })(), { rows: 3, raw: Buffer.byteLength(rows) });
   await writer.addBuffer('files/disk/hello.txt', Buffer.from('hello from the golden vector\n'));
   const { volumes } = await writer.close({ b_user: 3 });
   if (volumes.length !== 2) throw new Error(`expected 2 volumes, got ${volumes.length}`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { trustedKeys, loadOrCreateSigningKey } from '../../archive/keystore.js';
+import { trustedKeys, loadOrCreateSigningKey } from '../../core/keystore.js';
 import { chosenScryptLogN, generatePassword, generatedScryptLogN } from '../../archive/password.js';
 import type { Secret } from '../../archive/reader.js';
 import { inspectArchive, verifyArchive } from '../../archive/verify.js';
@@ -27,7 +27,7 @@ export function vendorDir(home: string): string {
 
 /** Keys an archive may be signed with: the vendor's own, and those placed in the trust folder. */
 export async function trustedVendorKeys(home: string): Promise<Awaited<ReturnType<typeof trustedKeys>>> {
-  return trustedKeys([vendorDir(home), path.join(home, 'trusted-keys')]);
+  return trustedKeys([vendorDir(home), path.join(home, 'trusted-keys')], 'signing-key');
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { loadOrCreateSigningKey } from '../../archive/keystore.js';
+import { loadOrCreateSigningKey } from '../../core/keystore.js';
 import { generatedScryptLogN } from '../../archive/password.js';
 import { inspectArchive, verifyArchive } from '../../archive/verify.js';
 import { build, prepare } from '../../build/build.js';

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { quoteIdent, quoteLiteral, rowQuerySql, type RowQuery, type SqlClient } from '../types.js';
+import { quoteIdent, quoteLiteral, quoteTable, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
 /** COPY into PGlite goes through an in-memory blob; rows are loaded in groups of about this size. */
 const copyGroupBytes = 8 * 1024 * 1024;
@@ -26,22 +26,27 @@ class PgliteClient implements SqlClient {
     await this.db.exec(sql);
   }
 
-  async copyIn(table: string, columns: readonly string[], rows: AsyncIterable<string>): Promise<void> {
-    const sql = `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM '/dev/blob'`;
-    let group: string[] = [];
+  async copyIn(table: TableName, columns: readonly string[], rows: AsyncIterable<string | Uint8Array>): Promise<void> {
+    const sql = `COPY ${quoteTable(table)} (${columns.map(quoteIdent).join(', ')}) FROM '/dev/blob'`;
+    // Each group becomes one COPY, so a group must end on a row: the bytes after the last
+    // newline wait for the next group.
+    let group: Uint8Array[] = [];
     let groupBytes = 0;
-    const flush = async (): Promise<void> => {
+    const flush = async (final: boolean): Promise<void> => {
       if (group.length === 0) return;
-      await this.db.query(sql, [], { blob: new Blob(group) });
-      group = [];
-      groupBytes = 0;
+      const data = Buffer.concat(group);
+      const cut = final ? data.length : data.lastIndexOf(10) + 1;
+      if (cut > 0) await this.db.query(sql, [], { blob: new Blob([data.subarray(0, cut)]) });
+      group = cut < data.length ? [data.subarray(cut)] : [];
+      groupBytes = data.length - cut;
     };
     for await (const chunk of rows) {
-      group.push(chunk);
-      groupBytes += chunk.length;
-      if (groupBytes >= copyGroupBytes) await flush();
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      group.push(bytes);
+      groupBytes += bytes.length;
+      if (groupBytes >= copyGroupBytes) await flush(false);
     }
-    await flush();
+    await flush(true);
   }
 
   async *copyOut(query: string): AsyncIterable<Uint8Array> {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { RepatriateError } from '../../core/errors.js';
-import { quoteIdent, rowQuerySql, type RowQuery, type SqlClient } from '../types.js';
+import { quoteIdent, quoteTable, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
 // Keep int8 and numeric as exact strings; dates as the server's text, never JS Date.
 const exactTypes = {
@@ -48,8 +48,8 @@ class PostgresClient implements SqlClient {
     await this.client.query(sql);
   }
 
-  async copyIn(table: string, columns: readonly string[], rows: AsyncIterable<string>): Promise<void> {
-    const sql = `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
+  async copyIn(table: TableName, columns: readonly string[], rows: AsyncIterable<string | Uint8Array>): Promise<void> {
+    const sql = `COPY ${quoteTable(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
     await pipeline(Readable.from(rows), this.client.query(copyFrom(sql)));
   }
 

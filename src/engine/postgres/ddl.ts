@@ -1,5 +1,5 @@
 import type { Column, ColumnType, Table } from '../../core/schema.js';
-import { quoteIdent, quoteLiteral } from '../types.js';
+import { quoteIdent, quoteLiteral, quoteTable } from '../types.js';
 
 /** Renders the neutral schema as PostgreSQL DDL (also used by PGlite, which is PostgreSQL). */
 export function postgresType(type: ColumnType): string {
@@ -31,37 +31,48 @@ function columnSql(column: Column): string {
   return sql;
 }
 
-/** CREATE TABLE with columns and primary key; indexes and foreign keys come after the rows. */
-export function createTableSql(table: Table): string {
+const named = (table: string, schema?: string): string => quoteTable(schema ? { schema, name: table } : table);
+
+/**
+ * CREATE TABLE with columns; the primary key comes with the table unless `withPrimaryKey` is
+ * false (a restore adds it after the rows, like the other indexes and the foreign keys).
+ */
+export function createTableSql(table: Table, schema?: string, withPrimaryKey = true): string {
   const parts = table.columns.map(columnSql);
-  if (table.primaryKey.length > 0) {
-    parts.push(`CONSTRAINT ${quoteIdent(`${table.name}_pkey`)} PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`);
-  }
-  return `CREATE TABLE ${quoteIdent(table.name)} (\n  ${parts.join(',\n  ')}\n)`;
+  if (withPrimaryKey && table.primaryKey.length > 0) parts.push(primaryKeyClause(table));
+  return `CREATE TABLE ${named(table.name, schema)} (\n  ${parts.join(',\n  ')}\n)`;
 }
 
-export function createIndexesSql(table: Table): string[] {
+function primaryKeyClause(table: Table): string {
+  return `CONSTRAINT ${quoteIdent(`${table.name}_pkey`)} PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`;
+}
+
+export function addPrimaryKeySql(table: Table, schema?: string): string[] {
+  return table.primaryKey.length > 0 ? [`ALTER TABLE ${named(table.name, schema)} ADD ${primaryKeyClause(table)}`] : [];
+}
+
+export function createIndexesSql(table: Table, schema?: string): string[] {
   return table.indexes.map(
     (index) =>
-      `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(index.name)} ON ${quoteIdent(table.name)} (${index.columns.map(quoteIdent).join(', ')})`,
+      `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(index.name)} ON ${named(table.name, schema)} (${index.columns.map(quoteIdent).join(', ')})`,
   );
 }
 
-export function createForeignKeysSql(table: Table): string[] {
+export function createForeignKeysSql(table: Table, schema?: string): string[] {
   return table.foreignKeys.map(
     (fk) =>
-      `ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${fk.columns.map(quoteIdent).join(', ')}) ` +
-      `REFERENCES ${quoteIdent(fk.refTable)} (${fk.refColumns.map(quoteIdent).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}`,
+      `ALTER TABLE ${named(table.name, schema)} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${fk.columns.map(quoteIdent).join(', ')}) ` +
+      `REFERENCES ${named(fk.refTable, schema)} (${fk.refColumns.map(quoteIdent).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}`,
   );
 }
 
 /** Moves identity sequences past the highest id, after rows were loaded with explicit ids. */
-export function resetIdentitySql(table: Table): string[] {
+export function resetIdentitySql(table: Table, schema?: string): string[] {
   return table.columns
     .filter((c) => c.identity)
     .map(
       (c) =>
-        `SELECT setval(pg_get_serial_sequence(${quoteLiteral(quoteIdent(table.name))}, ${quoteLiteral(c.name)}), ` +
-        `coalesce((SELECT max(${quoteIdent(c.name)}) FROM ${quoteIdent(table.name)}), 0) + 1, false)`,
+        `SELECT setval(pg_get_serial_sequence(${quoteLiteral(named(table.name, schema))}, ${quoteLiteral(c.name)}), ` +
+        `coalesce((SELECT max(${quoteIdent(c.name)}) FROM ${named(table.name, schema)}), 0) + 1, false)`,
     );
 }
