@@ -143,9 +143,14 @@ export async function* readVolume(file: string, secret: Secret): AsyncGenerator<
       entry.resume();
     }
   } catch (cause) {
+    if (cause instanceof RepatriateError) throw cause;
     throw new RepatriateError('REPAT_ARCHIVE_HASH_MISMATCH', `${path.basename(file)} could not be decrypted to the end: ${(cause as Error).message}`, {
       hint: 'the volume is damaged or truncated; download it again',
       cause,
     });
+  } finally {
+    // A reader that stops early (a preflight reading only header.json) leaves nothing open.
+    source.destroy();
+    extract.destroy();
   }
 }

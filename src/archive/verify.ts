@@ -45,8 +45,40 @@ async function countRows(stream: AsyncIterable<Buffer>): Promise<number> {
   return rows;
 }
 
-function contentsMismatch(message: string): RepatriateError {
+export function contentsMismatch(message: string): RepatriateError {
   return new RepatriateError('REPAT_ARCHIVE_CONTENTS', message, { hint: 'the archive does not hold what it lists; ask the vendor for a new build' });
+}
+
+/** The members an archive really holds, in order, against what its contents.json lists. */
+export function compareContents(seen: readonly ContentsEntry[], contents: Contents, archiveId: string): void {
+  if (contents.archiveId !== archiveId) throw contentsMismatch('contents.json belongs to another archive');
+  if (seen.length !== contents.members.length) throw contentsMismatch(`the archive holds ${seen.length} members, contents.json lists ${contents.members.length}`);
+  for (const [i, expected] of contents.members.entries()) {
+    const actual = seen[i]!;
+    for (const field of ['name', 'volume', 'size', 'sha256', 'rows'] as const) {
+      if (actual[field] !== expected[field]) throw contentsMismatch(`${expected.name}: ${field} is ${String(actual[field])}, contents.json says ${String(expected[field])}`);
+    }
+  }
+  const rowsByTable: Record<string, number> = {};
+  for (const m of seen) {
+    const table = /^tables\/([^/]+)\//.exec(m.name)?.[1];
+    if (table) rowsByTable[table] = (rowsByTable[table] ?? 0) + (m.rows ?? 0);
+  }
+  for (const [table, rows] of Object.entries(contents.tables)) {
+    if ((rowsByTable[table] ?? 0) !== rows) throw contentsMismatch(`table ${table}: ${rowsByTable[table] ?? 0} rows in its parts, contents.json says ${rows}`);
+  }
+}
+
+export function parseContents(body: Buffer): Contents {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw contentsMismatch('contents.json is not JSON');
+  }
+  const parsed = contentsSchema.safeParse(json);
+  if (!parsed.success) throw contentsMismatch('contents.json is malformed');
+  return parsed.data;
 }
 
 export async function verifyArchive(dir: string, trusted: readonly KeyObject[], secret: Secret, onMember?: (name: string) => void): Promise<VerifyReport> {
@@ -67,7 +99,7 @@ export async function verifyArchive(dir: string, trusted: readonly KeyObject[], 
       })();
       let rows: number | undefined;
       let body: Buffer | undefined;
-      if (member.name.endsWith('.tsv.zst')) rows = await countRows(tee);
+      if (/^tables\/[^/]+\/\d+\.tsv\.zst$/.test(member.name)) rows = await countRows(tee);
       else if (member.name === contentsName) {
         const chunks: Buffer[] = [];
         for await (const chunk of tee) chunks.push(chunk);
@@ -75,15 +107,7 @@ export async function verifyArchive(dir: string, trusted: readonly KeyObject[], 
       }
       else for await (const chunk of tee) void chunk;
       if (body) {
-        let json: unknown;
-        try {
-          json = JSON.parse(body.toString('utf8'));
-        } catch {
-          throw contentsMismatch('contents.json is not JSON');
-        }
-        const parsed = contentsSchema.safeParse(json);
-        if (!parsed.success) throw contentsMismatch('contents.json is malformed');
-        contents = parsed.data;
+        contents = parseContents(body);
         continue;
       }
       seen.push({ name: member.name, volume: volume.name, size, sha256: hash.digest('hex'), ...(rows === undefined ? {} : { rows }) });
@@ -91,22 +115,7 @@ export async function verifyArchive(dir: string, trusted: readonly KeyObject[], 
     }
   }
   if (!contents) throw contentsMismatch('contents.json is missing: the archive is incomplete');
-  if (contents.archiveId !== inspected.index.archiveId) throw contentsMismatch('contents.json belongs to another archive');
-  if (seen.length !== contents.members.length) throw contentsMismatch(`the archive holds ${seen.length} members, contents.json lists ${contents.members.length}`);
-  for (const [i, expected] of contents.members.entries()) {
-    const actual = seen[i]!;
-    for (const field of ['name', 'volume', 'size', 'sha256', 'rows'] as const) {
-      if (actual[field] !== expected[field]) throw contentsMismatch(`${expected.name}: ${field} is ${String(actual[field])}, contents.json says ${String(expected[field])}`);
-    }
-  }
-  const rowsByTable: Record<string, number> = {};
-  for (const m of seen) {
-    const table = /^tables\/([^/]+)\//.exec(m.name)?.[1];
-    if (table) rowsByTable[table] = (rowsByTable[table] ?? 0) + (m.rows ?? 0);
-  }
-  for (const [table, rows] of Object.entries(contents.tables)) {
-    if ((rowsByTable[table] ?? 0) !== rows) throw contentsMismatch(`table ${table}: ${rowsByTable[table] ?? 0} rows in its parts, contents.json says ${rows}`);
-  }
+  compareContents(seen, contents, inspected.index.archiveId);
   return {
     ...inspected,
     contents,

@@ -85,12 +85,12 @@ export class ArchiveWriter {
     return this.current;
   }
 
-  private async finishVolume(): Promise<void> {
+  private async finishVolume(journal = true): Promise<void> {
     if (!this.current) return;
     const record = await this.current.finish();
     this.current = undefined;
     this.volumes.push(record);
-    await this.options.onVolume?.(this.volumes, this.members);
+    if (journal) await this.options.onVolume?.(this.volumes, this.members);
   }
 
   /** Writes contents.json as the last member and completes the last volume. */
@@ -99,8 +99,8 @@ export class ArchiveWriter {
     const volume = await this.volume();
     const body = Buffer.from(JSON.stringify(contents, null, 2) + '\n');
     await volume.add(contentsName, body.length, [body], this.options.mtime);
-    this.currentBytes = this.options.volumeSize;
-    await this.finishVolume();
+    // The last volume is not journaled: it holds contents.json, so a resume always rewrites it.
+    await this.finishVolume(false);
     return { volumes: this.volumes, contents };
   }
 

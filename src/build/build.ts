@@ -1,3 +1,4 @@
+import { scryptSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -118,9 +119,14 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+/**
+ * What must be equal for a build to resume another: a different password or recipient would
+ * leave volumes that no single secret opens. The password enters only through scrypt.
+ */
 function requestKey(request: BuildRequest): string {
   const e = request.encryption;
-  return JSON.stringify([request.account, request.snapshot.night, request.volumeSize, request.partBytes, e.kind, e.kind === 'recipients' ? e.recipients : 'passphrase']);
+  const secret = e.kind === 'recipients' ? e.recipients : scryptSync(e.passphrase, request.archiveId, 16, { N: 2 ** 14 }).toString('hex');
+  return JSON.stringify([request.account, request.snapshot.night, request.volumeSize, request.partBytes, e.kind, secret]);
 }
 
 async function prepareOutput(request: BuildRequest): Promise<Journal | undefined> {
@@ -129,12 +135,20 @@ async function prepareOutput(request: BuildRequest): Promise<Journal | undefined
   const entries = (await readdir(request.out)).filter((e) => !e.endsWith('.partial'));
   if (journal) {
     if (journal.request !== requestKey(request) || journal.archiveId !== request.archiveId) {
-      throw new RepatriateError('REPAT_OUTPUT_NOT_EMPTY', `${request.out} holds an unfinished build of another request`, {
+      throw new RepatriateError('REPAT_OUTPUT_NOT_EMPTY', `${request.out} holds an unfinished build of another request (another account, snapshot, sizes or password)`, {
         hint: 'repeat the original command to resume it, or choose an empty output folder',
       });
     }
+    // Volumes after the journal's last one (and an index not yet confirmed) were cut short by the crash: redo them.
+    for (const entry of entries) {
+      const ordinal = /^vol-(\d{4})\.age$/.exec(entry)?.[1];
+      if ((ordinal !== undefined && Number(ordinal) >= journal.volumes.length) || entry === indexName || entry === `${indexName}.tmp`) {
+        await rm(path.join(request.out, entry));
+      }
+    }
+    const remaining = (await readdir(request.out)).filter((e) => !e.endsWith('.partial'));
     const expected = new Set([journalName, ...journal.volumes.map((v) => v.name)]);
-    const stray = entries.find((e) => !expected.has(e));
+    const stray = remaining.find((e) => !expected.has(e));
     if (stray) throw new RepatriateError('REPAT_OUTPUT_NOT_EMPTY', `${request.out} holds ${stray}, which is not part of the unfinished build`, { hint: 'choose an empty output folder' });
     return journal;
   }

@@ -17,7 +17,7 @@ const exactTypes = {
  * (no parallel workers, no synchronised scans that start mid-table).
  */
 const sessionOptions = [
-  'TimeZone=UTC', 'DateStyle=ISO,YMD', 'IntervalStyle=postgres', 'extra_float_digits=3', 'bytea_output=hex',
+  'client_encoding=UTF8', 'TimeZone=UTC', 'DateStyle=ISO,YMD', 'IntervalStyle=postgres', 'extra_float_digits=3', 'bytea_output=hex',
   'synchronize_seqscans=off', 'max_parallel_workers_per_gather=0',
 ].map((o) => `-c ${o}`).join(' ');
 

@@ -39,7 +39,8 @@ export const structureDifferences: readonly StructureDifference[] = [
 
 function withoutTenant(table: CloudTable): Table {
   const tenant = table.tenant.kind === 'column' ? table.tenant.column : undefined;
-  if (!tenant) return table;
+  // Only the neutral table: the cloud's tenancy and secret annotations stay in the cloud.
+  if (!tenant) return { name: table.name, module: table.module, columns: table.columns, primaryKey: table.primaryKey, indexes: table.indexes, foreignKeys: table.foreignKeys };
   const drop = (cols: readonly string[]): string[] => cols.filter((c) => c !== tenant);
   const indexes: Index[] = [];
   for (const index of table.indexes) {
