@@ -5,6 +5,7 @@ import { archiveCommands } from './commands/archive.js';
 import { cloudCommand } from './commands/cloud.js';
 import { demoCommand } from './commands/demo.js';
 import { licenseCommand } from './commands/license.js';
+import { restoreCommand } from './commands/restore.js';
 import { reportError } from './output.js';
 
 const program = new Command('repatriate')
@@ -15,6 +16,7 @@ const program = new Command('repatriate')
 
 program.addCommand(cloudCommand());
 for (const command of archiveCommands()) program.addCommand(command);
+program.addCommand(restoreCommand());
 program.addCommand(licenseCommand());
 program.addCommand(demoCommand());
 

@@ -61,7 +61,14 @@ async function readHeader(dir: string, index: ArchiveIndex, secret: Secret): Pro
 export const databaseMargin = 3;
 export const filesMargin = 1.1;
 
-export async function preflight(input: PreflightInput, db: SqlClient): Promise<PreflightReport> {
+/** The embedded engine is created by the restore itself, so its folder must be new or empty. */
+const embeddedEnvironment: Environment = { engine: 'pglite', version: '18 (embedded)', encoding: 'UTF8', differences: [] };
+
+/**
+ * `db` is the open target server; for the embedded target it is undefined, because opening
+ * an embedded database creates it — and a preflight writes nothing.
+ */
+export async function preflight(input: PreflightInput, db: SqlClient | undefined): Promise<PreflightReport> {
   const index = await readIndex(input.archiveDir);
   const signedBy = checkSignature(index, input.trustedArchiveKeys);
   for (const volume of index.volumes) await checkVolume(input.archiveDir, volume);
@@ -71,9 +78,9 @@ export async function preflight(input: PreflightInput, db: SqlClient): Promise<P
   const license = decodeLicense(input.licenseKey, input.trustedLicenseKeys);
   checkLicenseFor(license, header.users.active, input.today);
 
-  const tables = await userTables(db);
+  const tables = db ? await userTables(db) : await folderEntries(input.target.engine === 'pglite' ? input.target.dir : '');
   if (tables.length > 0) {
-    throw new RepatriateError('REPAT_TARGET_NOT_EMPTY', `the target database is not empty: it has ${tables.length} tables (${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''})`, {
+    throw new RepatriateError('REPAT_TARGET_NOT_EMPTY', `the target database is not empty: it has ${tables.length} ${db ? 'tables' : 'entries'} (${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''})`, {
       hint: 'restore into a new, empty database; nothing was written',
     });
   }
@@ -110,6 +117,6 @@ export async function preflight(input: PreflightInput, db: SqlClient): Promise<P
     });
   }
 
-  const environment = await checkEnvironment(db);
+  const environment = db ? await checkEnvironment(db) : embeddedEnvironment;
   return { index, signedBy, header, license, environment, space: { needed, available, measured } };
 }

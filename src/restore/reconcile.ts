@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { SqlClient } from '../engine/types.js';
+import { RowDigest } from './digest.js';
+import type { LoadResult } from './load.js';
+
+/**
+ * R3 reconcile: after the swap, what the target holds against what the archive held — rows
+ * and an order-independent digest per table, every file by SHA-256.
+ */
+export interface ReconcileReport {
+  readonly ok: boolean;
+  readonly tables: readonly { readonly table: string; readonly expectedRows: number; readonly rows: number; readonly digestMatches: boolean }[];
+  readonly files: { readonly expected: number; readonly matching: number; readonly mismatched: readonly string[] };
+}
+
+async function fileHash(file: string): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch {
+    return undefined;
+  }
+  return hash.digest('hex');
+}
+
+export async function reconcile(db: SqlClient, loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
+  const tables = [];
+  for (const table of loaded.schema.tables) {
+    const digest = new RowDigest();
+    for await (const chunk of db.exportRows({ select: '*', table: table.name, where: 'TRUE' })) digest.update(chunk);
+    const value = digest.digest();
+    const expected = loaded.tables[table.name]!;
+    tables.push({ table: table.name, expectedRows: expected.rows, rows: digest.rows, digestMatches: value === expected.digest });
+  }
+  const mismatched: string[] = [];
+  for (const [relative, sha256] of Object.entries(loaded.files)) {
+    if ((await fileHash(path.join(dataDir, relative))) !== sha256) mismatched.push(relative);
+  }
+  const expectedFiles = Object.keys(loaded.files).length;
+  return {
+    ok: mismatched.length === 0 && tables.every((t) => t.rows === t.expectedRows && t.digestMatches),
+    tables,
+    files: { expected: expectedFiles, matching: expectedFiles - mismatched.length, mismatched },
+  };
+}
+
