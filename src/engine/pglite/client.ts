@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { quoteIdent, quoteLiteral, quoteTable, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
@@ -7,7 +9,10 @@ const copyGroupBytes = 8 * 1024 * 1024;
 const exportBlocks = 2048;
 
 export async function openPglite(dataDir: string): Promise<SqlClient> {
-  const db = await PGlite.create(dataDir);
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  // As on the server: int8, numeric, dates and timestamps stay exact strings.
+  const exact = (value: string): string => value;
+  const db = await PGlite.create(dataDir, { parsers: { 20: exact, 1700: exact, 1082: exact, 1114: exact, 1184: exact } });
   // Same session settings as the server client, so COPY text is identical on both.
   await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'");
   return new PgliteClient(db);
