@@ -16,6 +16,10 @@ import { accountFilesDir, openSnapshot, takeSnapshot, today } from '../../platfo
 import { cloudStats } from '../../platform/stats.js';
 import { print } from '../output.js';
 import { generatedPassword, trustedVendorKeys, vendorDir } from './archive.js';
+import { trustedLicenseKeys } from './license.js';
+import { printRestore } from './restore.js';
+import { encodeLicense } from '../../license/key.js';
+import { restore } from '../../restore/restore.js';
 import { printStats } from './cloud.js';
 
 /** `repatriate demo`: the whole story so far, on the embedded default — no server needed. */
@@ -25,6 +29,7 @@ export function demoCommand(): Command {
     .action(async () => {
       const home = repatriateHome();
       const account = 'https://acme.cloud.example';
+      const manifestProduct = referenceManifest().product;
       print(`== 1. create a reference cloud in ${home}`);
       const { report } = await initCloud(home, { seed: 42, tenants: 3, size: 20e6, force: true }, terminalProgress());
       print(`${report.tenants.length} accounts, ${formatBytes(report.rowBytes)} of rows, generated in ${report.seconds.toFixed(1)} s`);
@@ -74,6 +79,27 @@ export function demoCommand(): Command {
       print(`signature by vendor key ${inspected.signedBy} and ${inspected.index.volumes.length} volume hashes: ok`);
       const verified = await verifyArchive(out, trusted, { passphrase: (await readFile(passwordFile, 'utf8')).trim() });
       print(`decrypted ${verified.members} members, ${verified.rows.toLocaleString('en')} rows and ${verified.files} files: every hash and row count matches contents.json`);
-      print(`\nopen it without repatriate: docs/archive-format.md. Next: \`npx repatriate cloud stats --tables\`, \`npx repatriate plan --account ${account} --snapshot ${night}\``);
+
+      print('\n== 7. the customer restores it into the embedded default: preflight, staged load, atomic swap, reconcile');
+      const licenseKey = encodeLicense(
+        { v: 1, id: 'L-DE0000000001', product: manifestProduct, kind: 'onpremise', edition: 'enterprise', seats: 250, supportUntil: '2099-12-31', issuedAt: new Date().toISOString() },
+        await loadOrCreateSigningKey(vendorDir(home), 'license-key'),
+      );
+      const onprem = path.join(home, 'onprem');
+      await rm(onprem, { recursive: true, force: true });
+      const restored = await restore({
+        archiveDir: out,
+        secret: { passphrase: (await readFile(passwordFile, 'utf8')).trim() },
+        licenseKey,
+        target: { engine: 'pglite', dir: path.join(onprem, 'db') },
+        dataDir: path.join(onprem, 'data'),
+        trustedArchiveKeys: trusted,
+        trustedLicenseKeys: await trustedLicenseKeys(home),
+        today: new Date().toISOString().slice(0, 10),
+        dryRun: false,
+      });
+      printRestore(restored);
+      print(`\nthe installation: database in ${path.join(onprem, 'db')}, files and kernel in ${path.join(onprem, 'data')}`);
+      print(`open the archive without repatriate: docs/archive-format.md. Next: \`npx repatriate cloud stats --tables\`, \`npx repatriate plan --account ${account} --snapshot ${night}\``);
     });
 }
