@@ -13,7 +13,7 @@ import { cloudTable } from '../src/platform/schema/cloud.js';
 import { tenantJoin } from '../src/platform/schema/tenancy.js';
 import { openSnapshot, takeSnapshot } from '../src/platform/snapshot.js';
 import { readArchive, tableRows } from './archive-helpers.js';
-import { cleanupDatabases, removeDir, root, runCli, scratchDatabase, tempDir } from './helpers.js';
+import { cleanupDatabases, removeDir, root, runCli, runCommand as run, scratchDatabase, tempDir } from './helpers.js';
 
 const night = '2026-11-24';
 const acme = 'https://acme.cloud.example';
@@ -299,15 +299,3 @@ describe('build', () => {
     assert.throws(() => parseManifest(manifest), (e: Error & { code?: string }) => e.code === 'REPAT_MANIFEST_INVALID' && /tables\.b_user\.columns\.login/.test(e.message));
   });
 });
-
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}

@@ -77,11 +77,13 @@ export interface CliResult {
 
 /** Runs the built CLI as a user would, with REPATRIATE_HOME set. */
 export function runCli(args: readonly string[], home: string): Promise<CliResult> {
+  return runCommand(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], { ...process.env, REPATRIATE_HOME: home });
+}
+
+/** Runs a program to its end and collects what it printed. */
+export function runCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], {
-      env: { ...process.env, REPATRIATE_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

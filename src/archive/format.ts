@@ -21,6 +21,11 @@ export function tablePartName(table: string, part: number): string {
   return `tables/${table}/${String(part).padStart(4, '0')}.tsv.zst`;
 }
 
+/** The table a member holds rows of, or undefined when it is not a table part. */
+export function tableOfPart(name: string): string | undefined {
+  return /^tables\/([^/]+)\/\d{4,}\.tsv\.zst$/.exec(name)?.[1];
+}
+
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const volumeRecordSchema = z.strictObject({

@@ -112,7 +112,24 @@ export type Secret = { readonly passphrase: string } | { readonly identity: stri
 export interface Member {
   readonly name: string;
   readonly size: number;
+  /** The member's bytes; hashed as they pass. */
   readonly stream: AsyncIterable<Buffer>;
+  /** Bytes and SHA-256 of what the stream delivered; call after consuming it. */
+  digest(): { readonly bytes: number; readonly sha256: string };
+}
+
+function hashedMember(name: string, size: number, source: AsyncIterable<Buffer>): Member {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const stream = (async function* () {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+  })();
+  let sha256: string | undefined;
+  return { name, size, stream, digest: () => ({ bytes, sha256: (sha256 ??= hash.digest('hex')) }) };
 }
 
 /** Decrypts one volume and yields its tar members in order; each member must be consumed before the next. */
@@ -139,7 +156,7 @@ export async function* readVolume(file: string, secret: Secret): AsyncGenerator<
   source.pipe(extract as unknown as NodeJS.WritableStream);
   try {
     for await (const entry of extract) {
-      yield { name: entry.header.name, size: entry.header.size ?? 0, stream: entry as AsyncIterable<Buffer> };
+      yield hashedMember(entry.header.name, entry.header.size ?? 0, entry as AsyncIterable<Buffer>);
       entry.resume();
     }
   } catch (cause) {

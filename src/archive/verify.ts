@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { DecompressStream } from 'zstd-napi';
 import { RepatriateError } from '../core/errors.js';
-import { contentsName, contentsSchema, type ArchiveIndex, type Contents, type ContentsEntry } from './format.js';
+import { contentsName, contentsSchema, tableOfPart, type ArchiveIndex, type Contents, type ContentsEntry } from './format.js';
 import { checkSignature, checkVolume, readIndex, readVolume, type Secret } from './reader.js';
 
 /**
@@ -61,7 +60,7 @@ export function compareContents(seen: readonly ContentsEntry[], contents: Conten
   }
   const rowsByTable: Record<string, number> = {};
   for (const m of seen) {
-    const table = /^tables\/([^/]+)\//.exec(m.name)?.[1];
+    const table = tableOfPart(m.name);
     if (table) rowsByTable[table] = (rowsByTable[table] ?? 0) + (m.rows ?? 0);
   }
   for (const [table, rows] of Object.entries(contents.tables)) {
@@ -88,18 +87,10 @@ export async function verifyArchive(dir: string, trusted: readonly KeyObject[], 
   for (const volume of inspected.index.volumes) {
     for await (const member of readVolume(path.join(dir, volume.name), secret)) {
       if (contents) throw contentsMismatch(`${member.name} follows contents.json, which must be the last member`);
-      const hash = createHash('sha256');
-      let size = 0;
-      const tee = (async function* () {
-        for await (const chunk of member.stream) {
-          hash.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      })();
+      const tee = member.stream;
       let rows: number | undefined;
       let body: Buffer | undefined;
-      if (/^tables\/[^/]+\/\d+\.tsv\.zst$/.test(member.name)) rows = await countRows(tee);
+      if (tableOfPart(member.name)) rows = await countRows(tee);
       else if (member.name === contentsName) {
         const chunks: Buffer[] = [];
         for await (const chunk of tee) chunks.push(chunk);
@@ -110,7 +101,8 @@ export async function verifyArchive(dir: string, trusted: readonly KeyObject[], 
         contents = parseContents(body);
         continue;
       }
-      seen.push({ name: member.name, volume: volume.name, size, sha256: hash.digest('hex'), ...(rows === undefined ? {} : { rows }) });
+      const { bytes, sha256 } = member.digest();
+      seen.push({ name: member.name, volume: volume.name, size: bytes, sha256, ...(rows === undefined ? {} : { rows }) });
       onMember?.(member.name);
     }
   }

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { DecompressStream } from 'zstd-napi';
-import { contentsName, type ArchiveIndex, type ContentsEntry } from '../archive/format.js';
+import { contentsName, tableOfPart, type ArchiveIndex, type ContentsEntry } from '../archive/format.js';
 import { readVolume, type Secret } from '../archive/reader.js';
 import { compareContents, contentsMismatch, parseContents } from '../archive/verify.js';
-import type { Schema, Table } from '../core/schema.js';
+import type { Schema } from '../core/schema.js';
 import { addPrimaryKeySql, createForeignKeysSql, createIndexesSql, createTableSql, resetIdentitySql } from '../engine/postgres/ddl.js';
 import { quoteIdent, type SqlClient } from '../engine/types.js';
 import { RowDigest } from './digest.js';
@@ -70,18 +69,10 @@ export async function stagedLoad(
   for (const volume of index.volumes) {
     for await (const member of readVolume(path.join(archiveDir, volume.name), secret)) {
       if (contentsSeen) throw contentsMismatch(`${member.name} follows contents.json, which must be the last member`);
-      const hash = createHash('sha256');
-      let size = 0;
-      const hashed = (async function* () {
-        for await (const chunk of member.stream) {
-          hash.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      })();
+      const hashed = member.stream;
       let rows: number | undefined;
 
-      const table = /^tables\/([^/]+)\/\d+\.tsv\.zst$/.exec(member.name)?.[1];
+      const table = tableOfPart(member.name);
       if (table) {
         const target = schema?.tables.find((t) => t.name === table);
         if (!target) throw contentsMismatch(`${member.name} belongs to no table of schema.json`);
@@ -109,7 +100,7 @@ export async function stagedLoad(
         await mkdir(path.dirname(file), { recursive: true });
         await pipeline(Readable.from(hashed), createWriteStream(file));
         fileCount++;
-        fileBytes += size;
+        fileBytes += member.digest().bytes;
         onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes });
       } else {
         const chunks: Buffer[] = [];
@@ -127,7 +118,8 @@ export async function stagedLoad(
         await writeFile(path.join(staging.dir, metadataFolder, path.basename(member.name)), body);
         if (member.name === contentsName) continue;
       }
-      const entry: ContentsEntry = { name: member.name, volume: volume.name, size, sha256: hash.digest('hex'), ...(rows === undefined ? {} : { rows }) };
+      const { bytes, sha256 } = member.digest();
+      const entry: ContentsEntry = { name: member.name, volume: volume.name, size: bytes, sha256, ...(rows === undefined ? {} : { rows }) };
       seen.push(entry);
       if (entry.name.startsWith('files/') || entry.name.startsWith('kernel/')) {
         files[entry.name.startsWith('files/') ? `upload/${entry.name.slice(6)}` : entry.name.slice(7)] = entry.sha256;
@@ -149,8 +141,4 @@ export async function stagedLoad(
 
 function addDigests(a: string, b: string): string {
   return ((BigInt(`0x${a}`) + BigInt(`0x${b}`)) & ((1n << 64n) - 1n)).toString(16).padStart(16, '0');
-}
-
-export function tableNames(schema: Schema): string[] {
-  return schema.tables.map((t: Table) => t.name);
 }

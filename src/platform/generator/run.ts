@@ -33,6 +33,8 @@ async function* encodeChunks(rows: Iterable<Row> | AsyncIterable<Row>, width: nu
     chunk += encodeCopyRow(row);
     tally.rows++;
   };
+  // Two copies of the loop on purpose: most generators are synchronous, and awaiting each of
+  // millions of rows would cost more than the rest of the encoding.
   if (Symbol.iterator in rows) {
     for (const row of rows) {
       take(row);
