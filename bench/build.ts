@@ -15,8 +15,8 @@ import { tenantWeights } from '../src/platform/generator/plan.js';
 import type { GenerationReport } from '../src/platform/generator/run.js';
 import { referenceManifest } from '../src/platform/manifest.js';
 import { accountFilesDir, takeSnapshot } from '../src/platform/snapshot.js';
-import { summariseFile, type ProfileSummary } from './cpuprofile.js';
-import { mb, output, round, timed, timedShell, watched, type CpuReport, type Timed } from './lib.js';
+import { readProfile, summarise, type ProfileSummary } from './cpuprofile.js';
+import { mb, output, round, timed, timedShell, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
 
 /**
  * The build benchmark: one account (acme, tenant 1, the largest) moved out of a reference
@@ -74,22 +74,48 @@ const pgOptions = ['TimeZone=UTC', 'DateStyle=ISO,YMD', 'IntervalStyle=postgres'
   .join(' ');
 
 const started = Date.now();
+const cores = os.cpus().length;
 function log(message: string): void {
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
+}
+
+/** CPU the machine spent on something other than the measured tool and its backends (other users, kernel writeback). */
+function otherShare(t: Timed, c: CpuReport): number {
+  return Math.max(0, c.machineBusy - (t.userSeconds + t.systemSeconds + c.backendSeconds) / (cores * t.seconds));
+}
+
+/**
+ * Runs a measurement on a quiet machine; when other work took more than 15 % of the cores
+ * meanwhile, waits and measures again (up to three times), keeping the least disturbed run.
+ */
+async function measure<T>(label: string, run: () => Promise<T>, disturbance: (result: T) => number): Promise<T> {
+  let best: { result: T; other: number } | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await waitQuiet(log);
+    const result = await run();
+    const other = disturbance(result);
+    if (!best || other < best.other) best = { result, other };
+    if (other <= 0.15) break;
+    log(`  ${label}: other work took ${Math.round(other * 100)}% of the cores meanwhile; measuring again`);
+  }
+  return best!.result;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Scratch space and cleanup
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'repat-bench-'));
-let cleaned = false;
-async function cleanup(): Promise<void> {
-  if (cleaned || args.keep) return;
-  cleaned = true;
-  for (const db of await listDatabases(server, runId).catch(() => [] as string[])) {
-    await dropDatabase(withDatabase(server, db)).catch((e: unknown) => log(`could not drop ${db}: ${(e as Error).message}`));
-  }
-  await rm(scratch, { recursive: true, force: true });
+let cleaning: Promise<void> | undefined;
+/** Drops every database of this run and the scratch folder; one shared promise, so a signal and the normal end never race. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    if (args.keep) return;
+    for (const db of await listDatabases(server, runId).catch(() => [] as string[])) {
+      await dropDatabase(withDatabase(server, db)).catch((e: unknown) => log(`could not drop ${db}: ${(e as Error).message}`));
+    }
+    await rm(scratch, { recursive: true, force: true });
+  })();
+  return cleaning;
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -185,6 +211,9 @@ async function makeCloud(label: string, tenants: number): Promise<Cloud> {
   if (meta.database.engine !== 'postgres') throw new Error('expected a server snapshot');
   // The live cloud database is not needed any more: builds read the snapshot. Dropping it halves the disk.
   await dropDatabase(url);
+  // Flush what generating and copying wrote, so that writeback does not run under the measurements.
+  await withDb(server, (db) => db.exec('CHECKPOINT'));
+  await output('sync', []);
   const snapshotDb = databaseName(meta.database.url);
   const acmeFilesDir = accountFilesDir(home, night, account);
   const acmeTree = await treeBytes(acmeFilesDir);
@@ -256,7 +285,7 @@ interface OurBuild {
   readonly rowsPhaseSeconds: number;
   /** Per table: seconds since the previous table's last part, rows, compressed bytes. */
   readonly tables: readonly { readonly table: string; readonly seconds: number; readonly rows: number; readonly compressed: number }[];
-  readonly profile?: ProfileSummary;
+  readonly profile?: { readonly whole: ProfileSummary; readonly rows: ProfileSummary; readonly files: ProfileSummary };
 }
 
 async function ourBuild(cloud: Cloud, name: string, profile = false): Promise<OurBuild> {
@@ -285,10 +314,14 @@ async function ourBuild(cloud: Cloud, name: string, profile = false): Promise<Ou
     previous = at;
     return entry;
   });
-  let summary: ProfileSummary | undefined;
+  let summary: OurBuild['profile'];
   if (profile) {
     const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
-    if (file) summary = await summariseFile(path.join(profileDir, file), 20);
+    if (file) {
+      // The profile starts with the child (a few tens of ms after the spawn): close enough to split at the last row part.
+      const p = await readProfile(path.join(profileDir, file));
+      summary = { whole: summarise(p, 20), rows: summarise(p, 12, { from: 0, to: previous }), files: summarise(p, 12, { from: previous, to: Infinity }) };
+    }
   }
   await rm(out, { recursive: true, force: true });
   await rm(profileDir, { recursive: true, force: true });
@@ -352,6 +385,9 @@ async function pgDump(cloud: Cloud, queries: RowQueries, built: OurBuild): Promi
     // Foreign-key and freeze triggers off: every table is cut along its own account boundary,
     // so no cascade (and no RESTRICT ordering) is needed.
     await db.exec('SET session_replication_role = replica');
+    // Enough memory that `x IN (subquery)` under IS NOT TRUE runs as a hashed subplan, not a rescan per row.
+    await db.exec("SET work_mem = '1GB'");
+    await db.exec("SET maintenance_work_mem = '1GB'");
     const tables = await db.query<{ table_name: string; has_tenant: boolean }>(
       `SELECT c.relname AS table_name, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped) AS has_tenant
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`,
@@ -383,9 +419,14 @@ async function pgDump(cloud: Cloud, queries: RowQueries, built: OurBuild): Promi
   log(`  acme-only database ${name}: ${formatBytes(dbBytes)}, prepared in ${prepareSeconds.toFixed(0)} s; ${check}`);
   const allFile = path.join(scratch, 'acme.dump');
   const sameFile = path.join(scratch, 'acme-same.dump');
-  const { result: all, cpu: allCpu } = await watched(server, name, () => timed('pg_dump', ['-Fc', '-d', url, '-f', allFile], path.join(scratch, 'time.txt')));
-  const allBytes = (await stat(allFile)).size;
-  await rm(allFile);
+  const dumped = await measure('pg_dump', async () => {
+    const { result: all, cpu: allCpu } = await watched(server, name, () => timed('pg_dump', ['-Fc', '-d', url, '-f', allFile], path.join(scratch, 'time.txt')));
+    const allBytes = (await stat(allFile)).size;
+    await rm(allFile);
+    return { all, allCpu, allBytes };
+  }, (d) => otherShare(d.all, d.allCpu));
+  const { all, allCpu, allBytes } = dumped;
+  await waitQuiet(log);
   const sameTables = await timed('pg_dump', ['-Fc', ...leftOut.map((table) => `--exclude-table-data=${table}`), '-d', url, '-f', sameFile], path.join(scratch, 'time.txt'));
   const sameTablesBytes = (await stat(sameFile)).size;
   await rm(sameFile);
@@ -420,13 +461,14 @@ try {
   const a = await makeCloud('x1', baseTenants);
   const qa = await rowQueries(a);
   log(`database side alone (the build's ${qa.exports.length} row queries through pg-copy-streams, discarded; warms the cache)`);
+  await waitQuiet(log);
   const copyA = await copyOnly(a, qa);
   log(`  ${formatBytes(copyA.bytes)} of acme rows in ${secondsText(copyA.seconds)} (${rate(copyA.bytes, copyA.seconds)}); ledger counts ${secondsText(copyA.excludedCountSeconds)}`);
   log('our build');
-  const buildA = await ourBuild(a, 'build');
+  const buildA = await measure('our build', () => ourBuild(a, 'build'), (b) => otherShare(b.run, b.cpu));
   log(`  ${secondsText(buildA.run.seconds)} (rows done at ${secondsText(buildA.rowsPhaseSeconds)}), peak RSS ${(buildA.run.maxRssKb / 1024).toFixed(0)} MB, archive ${formatBytes(buildA.archiveBytes)}`);
   log('floor (psql | zstd -3 | age; tar | age)');
-  const floorA = await floor(a, qa);
+  const floorA = await measure('floor', () => floor(a, qa), (f) => otherShare(f.rows, f.rowsCpu));
   log(`  rows ${secondsText(floorA.rows.seconds)}, files ${secondsText(floorA.files.seconds)}`);
   log('pg_dump -Fc of an acme-only database');
   const dumpA = await pgDump(a, qa, buildA);
@@ -434,6 +476,7 @@ try {
   let profiled: OurBuild | undefined;
   if (args.profile) {
     log('our build again under node --cpu-prof');
+    await waitQuiet(log);
     profiled = await ourBuild(a, 'profile', true);
     log(`  ${secondsText(profiled.run.seconds)} under the profiler`);
   }
@@ -447,10 +490,11 @@ try {
     const c = await makeCloud('x3', x3Tenants);
     const q = await rowQueries(c);
     log('database side alone (warms the cache)');
+    await waitQuiet(log);
     const copy = await copyOnly(c, q);
     log(`  ${formatBytes(copy.bytes)} of acme rows in ${secondsText(copy.seconds)} (${rate(copy.bytes, copy.seconds)})`);
     log('our build');
-    const build = await ourBuild(c, 'build');
+    const build = await measure('our build x3', () => ourBuild(c, 'build'), (b) => otherShare(b.run, b.cpu));
     log(`  ${secondsText(build.run.seconds)}, peak RSS ${(build.run.maxRssKb / 1024).toFixed(0)} MB`);
     x3 = { cloud: c, copy, build };
     await dropDatabase(c.snapshotUrl);
@@ -464,6 +508,8 @@ try {
   const ratioX3 = x3 ? perByte(x3.build, x3.copy) / perByte(buildA, copyA) : null;
   const ratioX3Raw = x3 ? x3.build.run.seconds / buildA.run.seconds : null;
   const nodeCpu = (t: Timed): number => t.userSeconds + t.systemSeconds;
+  /** CPU the machine spent on something other than the measured tool and its backends (other users, kernel writeback). */
+  const others = (t: Timed, c: CpuReport): string => `${Math.round(otherShare(t, c) * 100)}%`;
 
   const out = (line = ''): void => void process.stdout.write(line + '\n');
   out();
@@ -472,21 +518,21 @@ try {
   if (x3) out(`cloud x3: ${x3.cloud.tenants} tenants, --size ${formatBytes(x3.cloud.size)}: ${formatBytes(x3.cloud.report.rowBytes)} rows + ${formatBytes(x3.cloud.cloudFileBytes)} files, snapshot db ${formatBytes(x3.cloud.snapshotDbBytes)}, generated in ${secondsText(x3.cloud.generateSeconds)}`);
   out(`acme: ${formatBytes(copyA.bytes)} of exported rows (COPY text of the build's queries), ${a.acmeFiles} files ${formatBytes(a.acmeFileBytes)}${x3 ? `; in x3: ${formatBytes(x3.copy.bytes)} rows, ${x3.cloud.acmeFiles} files ${formatBytes(x3.cloud.acmeFileBytes)}` : ''}`);
   out();
-  out(table(['step (acme, cloud x1 unless noted)', 'seconds', 'output', 'rate of acme rows', 'node CPU s', 'pg backend CPU s', 'peak RSS'], [
-    ['our build (rows + files + kernel)', round(buildA.run.seconds, 1), formatBytes(buildA.archiveBytes), rate(copyA.bytes, buildA.run.seconds), round(nodeCpu(buildA.run), 1), round(buildA.cpu.backendSeconds, 1), `${(buildA.run.maxRssKb / 1024).toFixed(0)} MB`],
+  out(table(['step (acme, cloud x1 unless noted)', 'seconds', 'output', 'rate of acme rows', 'tool CPU s', 'pg backend CPU s', 'peak RSS', 'other load'], [
+    ['our build (rows + files + kernel)', round(buildA.run.seconds, 1), formatBytes(buildA.archiveBytes), rate(copyA.bytes, buildA.run.seconds), round(nodeCpu(buildA.run), 1), round(buildA.cpu.backendSeconds, 1), `${(buildA.run.maxRssKb / 1024).toFixed(0)} MB`, others(buildA.run, buildA.cpu)],
     ['  of which rows (start → last part)', round(buildA.rowsPhaseSeconds, 1), formatBytes(sum(buildA.tables.map((t) => t.compressed))), rate(copyA.bytes, buildA.rowsPhaseSeconds), '', '', ''],
     ['  of which files, kernel, close', round(buildA.run.seconds - buildA.rowsPhaseSeconds, 1), formatBytes(a.acmeFileBytes), '', '', '', ''],
-    ['pg_dump -Fc, acme-only db', round(dumpA.all.seconds, 1), formatBytes(dumpA.allBytes), rate(copyA.bytes, dumpA.all.seconds), round(nodeCpu(dumpA.all), 1), round(dumpA.allCpu.backendSeconds, 1), `${(dumpA.all.maxRssKb / 1024).toFixed(0)} MB`],
+    ['pg_dump -Fc, acme-only db', round(dumpA.all.seconds, 1), formatBytes(dumpA.allBytes), rate(copyA.bytes, dumpA.all.seconds), round(nodeCpu(dumpA.all), 1), round(dumpA.allCpu.backendSeconds, 1), `${(dumpA.all.maxRssKb / 1024).toFixed(0)} MB`, others(dumpA.all, dumpA.allCpu)],
     ['  same, left-out tables without data', round(dumpA.sameTables.seconds, 1), formatBytes(dumpA.sameTablesBytes), rate(copyA.bytes, dumpA.sameTables.seconds), round(nodeCpu(dumpA.sameTables), 1), '', ''],
-    ['floor: psql | zstd -3 | age (rows)', round(floorA.rows.seconds, 1), formatBytes(floorA.rowsBytes), rate(copyA.bytes, floorA.rows.seconds), round(nodeCpu(floorA.rows), 1), round(floorA.rowsCpu.backendSeconds, 1), ''],
+    ['floor: psql | zstd -3 | age (rows)', round(floorA.rows.seconds, 1), formatBytes(floorA.rowsBytes), rate(copyA.bytes, floorA.rows.seconds), round(nodeCpu(floorA.rows), 1), round(floorA.rowsCpu.backendSeconds, 1), '', others(floorA.rows, floorA.rowsCpu)],
     ['floor: tar | age (files)', round(floorA.files.seconds, 1), formatBytes(floorA.filesBytes), '', round(nodeCpu(floorA.files), 1), '', ''],
     ['database alone: COPY via pg, discarded', round(copyA.seconds, 1), formatBytes(copyA.bytes), rate(copyA.bytes, copyA.seconds), '', round(copyA.cpu.backendSeconds, 1), ''],
     ['build ledger counts (excluded tables)', round(copyA.excludedCountSeconds, 1), '', '', '', '', ''],
     ...(x3 ? [
-      ['our build, cloud x3', round(x3.build.run.seconds, 1), formatBytes(x3.build.archiveBytes), rate(x3.copy.bytes, x3.build.run.seconds), round(nodeCpu(x3.build.run), 1), round(x3.build.cpu.backendSeconds, 1), `${(x3.build.run.maxRssKb / 1024).toFixed(0)} MB`],
+      ['our build, cloud x3', round(x3.build.run.seconds, 1), formatBytes(x3.build.archiveBytes), rate(x3.copy.bytes, x3.build.run.seconds), round(nodeCpu(x3.build.run), 1), round(x3.build.cpu.backendSeconds, 1), `${(x3.build.run.maxRssKb / 1024).toFixed(0)} MB`, others(x3.build.run, x3.build.cpu)],
       ['database alone, cloud x3', round(x3.copy.seconds, 1), formatBytes(x3.copy.bytes), rate(x3.copy.bytes, x3.copy.seconds), '', round(x3.copy.cpu.backendSeconds, 1), ''],
     ] : []),
-    ...(profiled ? [['our build under --cpu-prof', round(profiled.run.seconds, 1), formatBytes(profiled.archiveBytes), '', round(nodeCpu(profiled.run), 1), round(profiled.cpu.backendSeconds, 1), `${(profiled.run.maxRssKb / 1024).toFixed(0)} MB`]] : []),
+    ...(profiled ? [['our build under --cpu-prof', round(profiled.run.seconds, 1), formatBytes(profiled.archiveBytes), '', round(nodeCpu(profiled.run), 1), round(profiled.cpu.backendSeconds, 1), `${(profiled.run.maxRssKb / 1024).toFixed(0)} MB`, others(profiled.run, profiled.cpu)]] : []),
   ]));
   out();
   const copyByTable = new Map(copyA.tables.map((t) => [t.table, t]));
@@ -500,9 +546,12 @@ try {
   ])));
   out();
   if (profiled?.profile) {
-    out(`main-thread CPU profile of the build (${profiled.profile.seconds.toFixed(1)} s sampled; zstd workers and PostgreSQL are not in it):`);
-    out(table(['area', 'seconds', 'share %'], profiled.profile.byArea.slice(0, 12).map((x) => [x.area, x.seconds, x.share])));
-    out(table(['function', 'seconds', 'share %'], profiled.profile.byFunction.slice(0, 15).map((x) => [`${x.fn} [${x.area}]`, x.seconds, x.share])));
+    const { whole, rows, files } = profiled.profile;
+    out(`main-thread CPU profile of the build (a second run under node --cpu-prof; zstd worker threads, the libuv pool and PostgreSQL are not in it):`);
+    const areas = new Set([...whole.byArea.slice(0, 12).map((x) => x.area)]);
+    const secondsOf = (s: ProfileSummary, a: string): number => s.byArea.find((x) => x.area === a)?.seconds ?? 0;
+    out(table(['area', 'whole s', 'share %', 'rows phase s', 'files phase s'], [...areas].map((a) => [a, secondsOf(whole, a), whole.byArea.find((x) => x.area === a)?.share ?? 0, secondsOf(rows, a), secondsOf(files, a)])));
+    out(table(['function (whole run)', 'seconds', 'share %'], whole.byFunction.slice(0, 15).map((x) => [`${x.fn} [${x.area}]`, x.seconds, x.share])));
     out();
   }
   const targets = { vs_pg_dump: 0.5, vs_floor: 1.25, neighbours_x3: 1.2, peak_rss_mb: 256 };
@@ -550,8 +599,11 @@ try {
       db_copy_alone_backend: round(copyA.cpu.backendSeconds),
       build_x3_node: x3 ? round(nodeCpu(x3.build.run)) : null, build_x3_pg_backend: x3 ? round(x3.build.cpu.backendSeconds) : null,
     },
+    other_load: { build: others(buildA.run, buildA.cpu), pg_dump: others(dumpA.all, dumpA.allCpu), floor_rows: others(floorA.rows, floorA.rowsCpu), build_x3: x3 ? others(x3.build.run, x3.build.cpu) : null },
     backend_states: { build: buildA.cpu.backendStates, floor_rows: floorA.rowsCpu.backendStates, db_copy_alone: copyA.cpu.backendStates, build_x3: x3?.build.cpu.backendStates ?? null },
-    profile: profiled?.profile ? { main_thread_seconds: round(profiled.profile.seconds), by_area: profiled.profile.byArea.slice(0, 10) } : null,
+    profile: profiled?.profile
+      ? { main_thread_seconds: round(profiled.profile.whole.seconds), by_area: profiled.profile.whole.byArea.slice(0, 10), rows_phase_by_area: profiled.profile.rows.byArea.slice(0, 8), files_phase_by_area: profiled.profile.files.byArea.slice(0, 8) }
+      : null,
     mb: {
       acme_rows_copy_text: mb(copyA.bytes), acme_files: mb(a.acmeFileBytes), archive: mb(buildA.archiveBytes), archive_rows_compressed: mb(sum(buildA.tables.map((t) => t.compressed))),
       pg_dump: mb(dumpA.allBytes), pg_dump_same_tables: mb(dumpA.sameTablesBytes), floor_rows: mb(floorA.rowsBytes), floor_files: mb(floorA.filesBytes),
@@ -567,6 +619,9 @@ try {
     node: process.version,
   };
   out(JSON.stringify(json));
+} catch (error) {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
 } finally {
   await cleanup();
 }

@@ -7,14 +7,14 @@ import { pathToFileURL } from 'node:url';
  * the code lives (our src, a package, Node internals, idle, GC). Only the main thread is
  * sampled: zstd's worker threads and the PostgreSQL server do not appear here.
  *
- *   npx tsx bench/cpuprofile.ts FILE.cpuprofile [top]
+ *   npx tsx bench/cpuprofile.ts FILE.cpuprofile [top] [from-seconds to-seconds]
  */
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
 }
 
-interface Profile {
+export interface Profile {
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
@@ -38,10 +38,22 @@ function area(url: string, functionName: string): string {
   return url;
 }
 
-export function summarise(profile: Profile, top = 20): ProfileSummary {
+/** Seconds since the profile started; a window keeps only the samples taken inside it. */
+export interface Window {
+  readonly from: number;
+  readonly to: number;
+}
+
+export function summarise(profile: Profile, top = 20, window?: Window): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at / 1e6 < window.from || at / 1e6 >= window.to)) return;
+    self.set(id, (self.get(id) ?? 0) + delta);
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const areas = new Map<string, number>();
   const fns = new Map<string, { area: string; micros: number }>();
@@ -65,8 +77,12 @@ export function summarise(profile: Profile, top = 20): ProfileSummary {
   };
 }
 
-export async function summariseFile(file: string, top = 20): Promise<ProfileSummary> {
-  return summarise(JSON.parse(await readFile(file, 'utf8')) as Profile, top);
+export async function readProfile(file: string): Promise<Profile> {
+  return JSON.parse(await readFile(file, 'utf8')) as Profile;
+}
+
+export async function summariseFile(file: string, top = 20, window?: Window): Promise<ProfileSummary> {
+  return summarise(await readProfile(file), top, window);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -75,6 +91,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stderr.write('usage: tsx bench/cpuprofile.ts FILE.cpuprofile [top]\n');
     process.exit(2);
   }
-  const summary = await summariseFile(file, Number(process.argv[3] ?? 25));
+  const [from, to] = [process.argv[4], process.argv[5]];
+  const summary = await summariseFile(file, Number(process.argv[3] ?? 25), from !== undefined && to !== undefined ? { from: Number(from), to: Number(to) } : undefined);
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
 }

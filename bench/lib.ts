@@ -105,6 +105,30 @@ async function machineTicks(): Promise<{ busy: number; total: number }> {
   return { busy: total - idle, total };
 }
 
+/**
+ * Waits until the machine is quiet (another user's tests or the kernel flushing a freshly copied
+ * database would skew a measurement): busy below `threshold` of all cores over 3 s.
+ */
+export async function waitQuiet(log: (message: string) => void, threshold = 0.15, maxSeconds = 900): Promise<number> {
+  const started = Date.now();
+  let told = 0;
+  for (;;) {
+    const a = await machineTicks();
+    await new Promise((r) => setTimeout(r, 3000));
+    const b = await machineTicks();
+    const busy = (b.busy - a.busy) / Math.max(b.total - a.total, 1);
+    if (busy < threshold) return busy;
+    if (Date.now() - started > maxSeconds * 1000) {
+      log(`  the machine stays busy (${Math.round(busy * 100)}% of all cores); measuring anyway`);
+      return busy;
+    }
+    if (Date.now() - told > 30_000) {
+      told = Date.now();
+      log(`  the machine is busy with other work (${Math.round(busy * 100)}% of all cores); waiting for it to calm down`);
+    }
+  }
+}
+
 export interface CpuReport {
   /** CPU seconds used by the PostgreSQL backends serving the database while sampling. */
   readonly backendSeconds: number;

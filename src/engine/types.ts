@@ -2,7 +2,7 @@
  * What the rest of repatriate needs from a database connection. Each engine folder implements
  * it with its own driver; callers never see driver types.
  */
-export type EngineName = 'postgres' | 'pglite';
+export type EngineName = 'postgres' | 'pglite' | 'mysql';
 
 export interface SqlClient {
   readonly engine: EngineName;

@@ -8,8 +8,7 @@ import { contentsName, tableOfPart, type ArchiveIndex, type ContentsEntry } from
 import { readVolume, type Secret } from '../archive/reader.js';
 import { compareContents, contentsMismatch, parseContents } from '../archive/verify.js';
 import type { Schema } from '../core/schema.js';
-import { addPrimaryKeySql, createForeignKeysSql, createIndexesSql, createTableSql, resetIdentitySql } from '../engine/postgres/ddl.js';
-import { quoteIdent, type SqlClient } from '../engine/types.js';
+import type { StagedTarget } from './staged.js';
 import { RowDigest } from './digest.js';
 
 /**
@@ -41,22 +40,22 @@ function safeRelative(name: string, prefix: string): string {
   return relative;
 }
 
-export async function resetStaging(db: SqlClient, schema: string, dir: string): Promise<void> {
-  await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+export async function resetStaging(db: StagedTarget, dir: string): Promise<void> {
+  await db.dropStaging();
   await rm(dir, { recursive: true, force: true });
 }
 
 export async function stagedLoad(
-  db: SqlClient,
+  db: StagedTarget,
   archiveDir: string,
   index: ArchiveIndex,
   secret: Secret,
-  staging: { readonly schema: string; readonly dir: string },
+  stagingDir: string,
   onEvent?: (event: LoadEvent) => void,
 ): Promise<LoadResult> {
-  await resetStaging(db, staging.schema, staging.dir);
-  await db.exec(`CREATE SCHEMA ${quoteIdent(staging.schema)}`);
-  await mkdir(path.join(staging.dir, metadataFolder), { recursive: true });
+  await resetStaging(db, stagingDir);
+  await db.createStaging();
+  await mkdir(path.join(stagingDir, metadataFolder), { recursive: true });
 
   let schema: Schema | undefined;
   const tables: Record<string, { rows: number; digest: string }> = {};
@@ -85,8 +84,8 @@ export async function stagedLoad(
             yield chunk;
           }
         })();
-        await db.copyIn({ schema: staging.schema, name: table }, target.columns.map((c) => c.name), counted);
         const previous = tables[table];
+        await db.load(target, counted, (previous?.rows ?? 0) + 1);
         const partDigest = digest.digest();
         tables[table] = {
           rows: (previous?.rows ?? 0) + digest.rows,
@@ -96,7 +95,7 @@ export async function stagedLoad(
         onEvent?.({ type: 'table', table, rows: tables[table].rows });
       } else if (member.name.startsWith('files/') || member.name.startsWith('kernel/')) {
         const relative = member.name.startsWith('files/') ? path.posix.join('upload', safeRelative(member.name, 'files/')) : safeRelative(member.name, 'kernel/');
-        const file = path.join(staging.dir, relative);
+        const file = path.join(stagingDir, relative);
         await mkdir(path.dirname(file), { recursive: true });
         await pipeline(Readable.from(hashed), createWriteStream(file));
         fileCount++;
@@ -108,14 +107,14 @@ export async function stagedLoad(
         const body = Buffer.concat(chunks);
         if (member.name === 'schema.json') {
           schema = JSON.parse(body.toString('utf8')) as Schema;
-          for (const t of schema.tables) await db.exec(createTableSql(t, staging.schema, false));
+          for (const t of schema.tables) await db.createTable(t);
         }
         if (member.name === contentsName) {
           const contents = parseContents(body);
           compareContents(seen, contents, index.archiveId);
           contentsSeen = true;
         }
-        await writeFile(path.join(staging.dir, metadataFolder, path.basename(member.name)), body);
+        await writeFile(path.join(stagingDir, metadataFolder, path.basename(member.name)), body);
         if (member.name === contentsName) continue;
       }
       const { bytes, sha256 } = member.digest();
@@ -129,13 +128,9 @@ export async function stagedLoad(
   if (!schema) throw contentsMismatch('schema.json is missing');
   if (!contentsSeen) throw contentsMismatch('contents.json is missing: the archive is incomplete');
 
-  for (const t of schema.tables) {
-    tables[t.name] ??= { rows: 0, digest: new RowDigest().digest() };
-    onEvent?.({ type: 'indexes', table: t.name });
-    for (const sql of [...addPrimaryKeySql(t, staging.schema), ...createIndexesSql(t, staging.schema)]) await db.exec(sql);
-  }
-  for (const t of schema.tables) for (const sql of createForeignKeysSql(t, staging.schema)) await db.exec(sql);
-  for (const t of schema.tables) for (const sql of resetIdentitySql(t, staging.schema)) await db.query(sql);
+  for (const t of schema.tables) tables[t.name] ??= { rows: 0, digest: new RowDigest().digest() };
+  onEvent?.({ type: 'indexes', table: `${schema.tables.length} tables` });
+  await db.finish(schema);
   return { schema, tables, files };
 }
 

@@ -5,9 +5,9 @@ import type { ArchiveIndex } from '../archive/format.js';
 import { checkSignature, checkVolume, readIndex, readVolume, type Secret } from '../archive/reader.js';
 import { RepatriateError } from '../core/errors.js';
 import { formatBytes } from '../core/size.js';
-import type { SqlClient } from '../engine/types.js';
 import { checkLicenseFor, decodeLicense, type LicensePayload } from '../license/key.js';
-import { checkEnvironment, folderEntries, freeBytes, stagingFolder, userTables, type Environment, type TargetSpec } from './target.js';
+import type { StagedTarget } from './staged.js';
+import { folderEntries, freeBytes, stagingFolder, type Environment, type TargetSpec } from './target.js';
 
 /**
  * R2: everything a restore checks before it writes a byte, in the order a person would fix
@@ -68,7 +68,7 @@ const embeddedEnvironment: Environment = { engine: 'pglite', version: '18 (embed
  * `db` is the open target server; for the embedded target it is undefined, because opening
  * an embedded database creates it — and a preflight writes nothing.
  */
-export async function preflight(input: PreflightInput, db: SqlClient | undefined): Promise<PreflightReport> {
+export async function preflight(input: PreflightInput, db: StagedTarget | undefined): Promise<PreflightReport> {
   const index = await readIndex(input.archiveDir);
   const signedBy = checkSignature(index, input.trustedArchiveKeys);
   for (const volume of index.volumes) await checkVolume(input.archiveDir, volume);
@@ -78,7 +78,7 @@ export async function preflight(input: PreflightInput, db: SqlClient | undefined
   const license = decodeLicense(input.licenseKey, input.trustedLicenseKeys);
   checkLicenseFor(license, header.users.active, input.today);
 
-  const tables = db ? await userTables(db) : await folderEntries(input.target.engine === 'pglite' ? input.target.dir : '');
+  const tables = db ? await db.userTables() : await folderEntries(input.target.engine === 'pglite' ? input.target.dir : '');
   if (tables.length > 0) {
     throw new RepatriateError('REPAT_TARGET_NOT_EMPTY', `the target database is not empty: it has ${tables.length} ${db ? 'tables' : 'entries'} (${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''})`, {
       hint: 'restore into a new, empty database; nothing was written',
@@ -117,6 +117,6 @@ export async function preflight(input: PreflightInput, db: SqlClient | undefined
     });
   }
 
-  const environment = db ? await checkEnvironment(db) : embeddedEnvironment;
+  const environment = db ? await db.environment() : embeddedEnvironment;
   return { index, signedBy, header, license, environment, space: { needed, available, measured } };
 }

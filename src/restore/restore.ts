@@ -1,12 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { verifyArchive, type VerifyReport } from '../archive/verify.js';
-import type { SqlClient } from '../engine/types.js';
+import type { StagedTarget } from './staged.js';
 import { resetStaging, stagedLoad, type LoadEvent } from './load.js';
 import { preflight, type PreflightInput, type PreflightReport } from './preflight.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { swapIn } from './swap.js';
-import { folderEntries, openTarget, stagingFolder, stagingSchema } from './target.js';
+import { checkArchiveValues } from './values.js';
+import { folderEntries, openTarget, stagingFolder } from './target.js';
 
 /**
  * A restore: preflight (writes nothing), then a staged load and the atomic swap, then the
@@ -24,32 +25,33 @@ export type RestoreResult =
 export async function restore(request: RestoreRequest): Promise<RestoreResult> {
   const embeddedExisted = request.target.engine === 'pglite' && (await folderEntries(path.dirname(request.target.dir))).includes(path.basename(request.target.dir));
   const server = request.target.engine === 'pglite' ? undefined : await openTarget(request.target);
-  let db: SqlClient | undefined = server;
+  let db: StagedTarget | undefined = server;
   try {
     const checked = await preflight(request, server);
     if (request.dryRun) {
       const verified = await verifyArchive(request.archiveDir, request.trustedArchiveKeys, request.secret);
       return { dryRun: true, preflight: checked, verified };
     }
+    if (request.target.engine === 'mysql') await checkArchiveValues(request.archiveDir, checked.index, request.secret);
     db ??= await openTarget(request.target);
-    const staging = { schema: stagingSchema, dir: stagingFolder(request.dataDir) };
+    const stagingDir = stagingFolder(request.dataDir);
     let loaded;
     try {
-      loaded = await stagedLoad(db, request.archiveDir, checked.index, request.secret, staging, request.onEvent);
-      await swapIn(db, loaded.schema, staging, request.dataDir);
+      loaded = await stagedLoad(db, request.archiveDir, checked.index, request.secret, stagingDir, request.onEvent);
+      await swapIn(db, loaded.schema, stagingDir, request.dataDir);
     } catch (error) {
-      await resetStaging(db, staging.schema, staging.dir).catch(() => undefined);
+      await resetStaging(db, stagingDir).catch(() => undefined);
       if (request.target.engine === 'pglite') {
         // The embedded database did not exist before this restore: remove it, leaving the target as it was.
-        await db.close().catch(() => undefined);
+        await db.client.close().catch(() => undefined);
         db = undefined;
         await rm(request.target.dir, { recursive: true, force: true });
         if (embeddedExisted) await mkdir(request.target.dir);
       }
       throw error;
     }
-    return { dryRun: false, preflight: checked, reconcile: await reconcile(db, loaded, request.dataDir) };
+    return { dryRun: false, preflight: checked, reconcile: await reconcile(db.client, loaded, request.dataDir) };
   } finally {
-    await db?.close();
+    await db?.client.close();
   }
 }

@@ -1,0 +1,177 @@
+import { RepatriateError } from '../../core/errors.js';
+import type { Column } from '../../core/schema.js';
+
+/**
+ * The range check: finds, before or while loading, the values of PostgreSQL COPY text
+ * (docs/archive-format.md §8) that MySQL/MariaDB cannot hold exactly — dates and timestamps
+ * outside 1000-01-01..9999-12-31 (and infinity, BC), numerics beyond DECIMAL(p,s) or NaN and
+ * ±Infinity, text longer than CHAR(n)/VARCHAR(n) in characters — and names table, column and
+ * row. Fields are checked in their escaped form; only character columns are unescaped.
+ */
+export interface ValueProblem {
+  readonly table: string;
+  readonly column: string;
+  /** 1-based line number in the COPY text (the row number within the stream). */
+  readonly row: number;
+  readonly reason: string;
+}
+
+const maxProblems = 20;
+
+const dateRe = /^(\d{4})-(\d{2})-(\d{2})$/;
+const timestampRe = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$/;
+const numericRe = /^-?(\d+)(?:\.(\d+))?$/;
+const intRe = /^-?\d+$/;
+const intRange = { int16: 32767n, int32: 2147483647n, int64: 9223372036854775807n } as const;
+
+function show(raw: string): string {
+  return raw.length > 40 ? `'${raw.slice(0, 40)}…'` : `'${raw}'`;
+}
+
+function inCalendar(year: string, month: string, day: string): boolean {
+  const y = Number(year);
+  if (y < 1000 || y > 9999) return false;
+  const m = Number(month);
+  const d = Number(day);
+  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/** Characters (Unicode code points) of an escaped COPY text field once unescaped. */
+export function unescapedLength(field: string): number {
+  let length = 0;
+  for (let i = 0; i < field.length; i++) {
+    const code = field.charCodeAt(i);
+    if (code >= 0xdc00 && code <= 0xdfff) continue; // low surrogate: counted with its high one
+    if (code === 0x5c) {
+      const next = field[i + 1];
+      if (next !== undefined && /[0-7]/.test(next)) {
+        // \ooo octal: one byte; count only bytes that start a character
+        const oct = /^[0-7]{1,3}/.exec(field.slice(i + 1))![0];
+        i += oct.length;
+        if ((Number.parseInt(oct, 8) & 0xc0) !== 0x80) length++;
+        continue;
+      }
+      if (next === 'x' && /^[0-9a-fA-F]/.test(field[i + 2] ?? '')) {
+        const hex = /^[0-9a-fA-F]{1,2}/.exec(field.slice(i + 2))![0];
+        i += 1 + hex.length;
+        if ((Number.parseInt(hex, 16) & 0xc0) !== 0x80) length++;
+        continue;
+      }
+      i++;
+    }
+    length++;
+  }
+  return length;
+}
+
+/** Why one field cannot be held exactly, or undefined when it can. `field` is the escaped COPY text. */
+export function fieldProblem(column: Column, field: string): string | undefined {
+  if (field === '\\N') return column.nullable ? undefined : 'NULL in a NOT NULL column';
+  const type = column.type;
+  switch (type.kind) {
+    case 'int16':
+    case 'int32':
+    case 'int64': {
+      if (!intRe.test(field)) return `${show(field)} is not an integer`;
+      const value = BigInt(field);
+      const max = intRange[type.kind];
+      return value > max || value < -max - 1n ? `${show(field)} is outside the range of ${type.kind}` : undefined;
+    }
+    case 'numeric': {
+      if (/^-?(NaN|Infinity)$/i.test(field)) return `${show(field)} is a special numeric value; DECIMAL has no NaN or Infinity`;
+      const match = numericRe.exec(field);
+      if (!match) return `${show(field)} is not a decimal number`;
+      const integer = match[1]!.replace(/^0+/, '');
+      const fraction = match[2] ?? '';
+      if (integer.length > type.precision - type.scale) {
+        return `${show(field)} has ${integer.length} digits before the point; DECIMAL(${type.precision},${type.scale}) holds ${type.precision - type.scale}`;
+      }
+      if (fraction.length > type.scale) return `${show(field)} has ${fraction.length} digits after the point; DECIMAL(${type.precision},${type.scale}) would round it`;
+      return undefined;
+    }
+    case 'char':
+    case 'varchar': {
+      const length = unescapedLength(field);
+      return length > type.length ? `the value is ${length} characters long; ${type.kind.toUpperCase()}(${type.length}) holds ${type.length}` : undefined;
+    }
+    case 'text':
+    case 'json':
+      return undefined;
+    case 'bool':
+      return field === 't' || field === 'f' ? undefined : `${show(field)} is not a boolean (t or f)`;
+    case 'date': {
+      const match = dateRe.exec(field);
+      return match && inCalendar(match[1]!, match[2]!, match[3]!) ? undefined : `${show(field)} is outside 1000-01-01..9999-12-31`;
+    }
+    case 'timestamp':
+    case 'timestamptz': {
+      let value = field;
+      if (type.kind === 'timestamptz') {
+        if (!value.endsWith('+00')) return `${show(field)} is not in UTC (+00)`;
+        value = value.slice(0, -3);
+      }
+      const match = timestampRe.exec(value);
+      return match && inCalendar(match[1]!, match[2]!, match[3]!) ? undefined : `${show(field)} is outside 1000-01-01 00:00:00..9999-12-31 23:59:59.999999`;
+    }
+    case 'bytes':
+      return /^\\\\x(?:[0-9a-fA-F]{2})*$/.test(field) ? undefined : `${show(field)} is not bytea hex (\\x…)`;
+  }
+}
+
+/** Checks one line (without its LF); returns its problems. */
+export function lineProblems(table: string, columns: readonly Column[], line: string, row: number): ValueProblem[] {
+  const fields = line.split('\t');
+  if (fields.length !== columns.length) {
+    return [{ table, column: '(row)', row, reason: `the row has ${fields.length} fields, the table ${columns.length} columns` }];
+  }
+  const problems: ValueProblem[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    const reason = fieldProblem(column, fields[i]!);
+    if (reason) problems.push({ table, column: column.name, row, reason });
+  }
+  return problems;
+}
+
+export function valueError(problems: readonly ValueProblem[]): RepatriateError {
+  const listed = problems.slice(0, 5).map((p) => `table ${p.table}, column ${p.column}, row ${p.row}: ${p.reason}`);
+  const more = problems.length > 5 ? ` (and ${problems.length - 5} more${problems.length >= maxProblems ? ' at least' : ''})` : '';
+  return new RepatriateError('REPAT_TARGET_UNSUPPORTED', `MariaDB/MySQL cannot hold these values exactly: ${listed.join('; ')}${more}`, {
+    hint: 'restore into PostgreSQL (or PGlite), which holds every value of the archive',
+  });
+}
+
+/** Splits COPY text into lines (without LF) across chunk boundaries. */
+export async function* copyLines(rows: AsyncIterable<string | Uint8Array>): AsyncGenerator<Buffer> {
+  let carry: Buffer | undefined;
+  for await (const chunk of rows) {
+    let data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (carry) {
+      data = Buffer.concat([carry, data]);
+      carry = undefined;
+    }
+    let start = 0;
+    for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
+      yield data.subarray(start, end);
+      start = end + 1;
+    }
+    if (start < data.length) carry = Buffer.from(data.subarray(start));
+  }
+  if (carry && carry.length > 0) yield carry;
+}
+
+/**
+ * Scans a table's COPY text without loading it and throws {@link valueError} naming table,
+ * column and row when any value cannot be held exactly. `firstRow` numbers the first line
+ * (for a table split into parts). Returns the number of rows.
+ */
+export async function checkValues(table: string, columns: readonly Column[], rows: AsyncIterable<string | Uint8Array>, firstRow = 1): Promise<number> {
+  const problems: ValueProblem[] = [];
+  let row = firstRow - 1;
+  for await (const line of copyLines(rows)) {
+    row++;
+    if (problems.length < maxProblems) problems.push(...lineProblems(table, columns, line.toString('utf8'), row));
+  }
+  if (problems.length > 0) throw valueError(problems);
+  return row - firstRow + 1;
+}

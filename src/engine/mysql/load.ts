@@ -1,0 +1,202 @@
+import { Readable } from 'node:stream';
+import type { Connection } from 'mysql2/promise';
+import { RepatriateError } from '../../core/errors.js';
+import type { Column } from '../../core/schema.js';
+import { copyLines, lineProblems, valueError, type ValueProblem } from './check.js';
+import { quoteMy } from './ddl.js';
+
+/**
+ * Loads PostgreSQL COPY text (docs/archive-format.md §8) into a MySQL/MariaDB table with
+ * LOAD DATA LOCAL INFILE, streaming.
+ *
+ * Escapes: LOAD DATA with ESCAPED BY '\\' reads \\ \t \n \r \0 \b \Z and a whole-field \N
+ * (NULL); any other "\c" becomes "c". PostgreSQL's COPY text also has \f \v, \ooo (octal) and
+ * \xhh (hex), and reads \Z as "Z" and \0 as octal NUL, so every escape other than \\ \t \n \r
+ * and a whole-field \N is rewritten here to the raw byte (re-escaped when that byte is one
+ * LOAD DATA treats specially). Text then arrives byte for byte.
+ *
+ * Types: booleans t/f become 1/0, timestamptz loses its '+00' (DATETIME(6) holding UTC),
+ * bytea '\x…' (written \\x… in the file) goes through UNHEX; every other kind loads as is.
+ * Every line is range-checked as it streams (check.ts); a refused value aborts the statement,
+ * and the load runs in a transaction that is rolled back, so nothing of the table stays. Any
+ * warning or note after the load (truncation, conversion) fails it the same way.
+ */
+
+const BACKSLASH = 0x5c;
+
+/** Rewrites one escaped PostgreSQL field to the escapes LOAD DATA reads the same way. */
+export function mysqlField(field: Buffer): Buffer {
+  if (field.indexOf(BACKSLASH) === -1) return field;
+  if (field.length === 2 && field[1] === 0x4e) return field; // whole-field \N: NULL in both
+  const out: number[] = [];
+  const raw = (byte: number): void => {
+    if (byte === BACKSLASH) out.push(BACKSLASH, BACKSLASH);
+    else if (byte === 0x09) out.push(BACKSLASH, 0x74);
+    else if (byte === 0x0a) out.push(BACKSLASH, 0x6e);
+    else if (byte === 0x0d) out.push(BACKSLASH, 0x72);
+    else if (byte === 0x00) out.push(BACKSLASH, 0x30);
+    else out.push(byte);
+  };
+  const isOctal = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x37;
+  const hexValue = (b: number | undefined): number => {
+    if (b === undefined) return -1;
+    if (b >= 0x30 && b <= 0x39) return b - 0x30;
+    if (b >= 0x61 && b <= 0x66) return b - 0x57;
+    if (b >= 0x41 && b <= 0x46) return b - 0x37;
+    return -1;
+  };
+  for (let i = 0; i < field.length; i++) {
+    const b = field[i]!;
+    if (b !== BACKSLASH || i + 1 >= field.length) {
+      out.push(b);
+      continue;
+    }
+    const c = field[++i]!;
+    switch (c) {
+      case BACKSLASH: out.push(BACKSLASH, BACKSLASH); break;
+      case 0x74: case 0x6e: case 0x72: out.push(BACKSLASH, c); break; // \t \n \r
+      case 0x62: raw(0x08); break; // \b
+      case 0x66: raw(0x0c); break; // \f
+      case 0x76: raw(0x0b); break; // \v
+      case 0x78: { // \xh or \xhh
+        const h1 = hexValue(field[i + 1]);
+        if (h1 < 0) { raw(c); break; }
+        const h2 = hexValue(field[i + 2]);
+        if (h2 < 0) { raw(h1); i += 1; } else { raw(h1 * 16 + h2); i += 2; }
+        break;
+      }
+      default:
+        if (isOctal(c)) {
+          let value = c - 0x30;
+          for (let k = 0; k < 2 && isOctal(field[i + 1]); k++) value = value * 8 + (field[++i]! - 0x30);
+          raw(value & 0xff);
+        } else {
+          raw(c); // \N inside a field, \Z, \a …: the character itself, as PostgreSQL reads it
+        }
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The column list and SET clause that turn PostgreSQL text into MySQL values. */
+export function loadDataSql(database: string, table: string, columns: readonly Column[], infile: string): string {
+  const targets: string[] = [];
+  const sets: string[] = [];
+  columns.forEach((column, i) => {
+    const name = quoteMy(column.name);
+    const v = `@v${i}`;
+    switch (column.type.kind) {
+      case 'bool':
+        targets.push(v);
+        sets.push(`${name} = CASE ${v} WHEN 't' THEN 1 WHEN 'f' THEN 0 ELSE CONCAT('not a boolean: ', ${v}) END`);
+        break;
+      case 'timestamptz':
+        targets.push(v);
+        sets.push(`${name} = IF(RIGHT(${v}, 3) = '+00', LEFT(${v}, CHAR_LENGTH(${v}) - 3), CONCAT('not UTC: ', ${v}))`);
+        break;
+      case 'bytes':
+        targets.push(v);
+        sets.push(`${name} = UNHEX(SUBSTRING(${v}, 3))`);
+        break;
+      default:
+        targets.push(name);
+    }
+  });
+  return (
+    `LOAD DATA LOCAL INFILE ${`'${infile.replace(/'/g, "''")}'`} INTO TABLE ${quoteMy(database)}.${quoteMy(table)} CHARACTER SET utf8mb4 ` +
+    `FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\' LINES STARTING BY '' TERMINATED BY '\\n' ` +
+    `(${targets.join(', ')})${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`
+  );
+}
+
+export interface LoadOptions {
+  /** Number of the first line, for messages about a table loaded in parts. Default 1. */
+  readonly firstRow?: number;
+}
+
+/** Converts the stream line by line (check + escapes), in batches of about 256 KiB. */
+async function* converted(table: string, columns: readonly Column[], rows: AsyncIterable<string | Uint8Array>, firstRow: number, counter: { rows: number }): AsyncGenerator<Buffer> {
+  const batch: Buffer[] = [];
+  let size = 0;
+  let row = firstRow - 1;
+  const newline = Buffer.from('\n');
+  for await (const line of copyLines(rows)) {
+    row++;
+    const text = line.toString('utf8');
+    const problems: ValueProblem[] = lineProblems(table, columns, text, row);
+    if (problems.length > 0) throw valueError(problems);
+    if (line.indexOf(BACKSLASH) === -1) {
+      batch.push(line);
+      size += line.length;
+    } else {
+      let start = 0;
+      for (let i = 0; i <= line.length; i++) {
+        if (i === line.length || line[i] === 0x09) {
+          const field = mysqlField(line.subarray(start, i));
+          batch.push(field);
+          size += field.length;
+          if (i < line.length) batch.push(line.subarray(i, i + 1));
+          start = i + 1;
+        }
+      }
+    }
+    batch.push(newline);
+    size += 1;
+    counter.rows++;
+    if (size >= 256 * 1024) {
+      yield Buffer.concat(batch);
+      batch.length = 0;
+      size = 0;
+    }
+  }
+  if (batch.length > 0) yield Buffer.concat(batch);
+}
+
+/**
+ * Streams COPY text rows into `database`.`table` (columns in the rows' field order) and
+ * returns the number of rows loaded. Throws REPAT_TARGET_UNSUPPORTED naming table, column and
+ * row for a value MySQL cannot hold exactly, and for any warning the load raised; either way
+ * the table is left as it was.
+ */
+export async function loadCopyText(
+  conn: Connection,
+  database: string,
+  table: string,
+  columns: readonly Column[],
+  rows: AsyncIterable<string | Uint8Array>,
+  options: LoadOptions = {},
+): Promise<number> {
+  const counter = { rows: 0 };
+  let streamError: unknown;
+  const infile = `repatriate:${database}.${table}`;
+  const factory = (): Readable => {
+    const stream = Readable.from(converted(table, columns, rows, options.firstRow ?? 1, counter));
+    stream.on('error', (error) => {
+      streamError = error;
+    });
+    return stream;
+  };
+  await conn.query('START TRANSACTION');
+  try {
+    let warnings = 0;
+    try {
+      const [result] = await conn.query({ sql: loadDataSql(database, table, columns, infile), infileStreamFactory: factory });
+      warnings = (result as { warningStatus?: number }).warningStatus ?? 0;
+    } catch (error) {
+      throw streamError ?? error;
+    }
+    if (streamError) throw streamError;
+    if (warnings > 0) {
+      const [list] = await conn.query('SHOW WARNINGS');
+      const shown = (list as { Level: string; Code: number; Message: string }[]).slice(0, 5).map((w) => `${w.Level} ${w.Code}: ${w.Message}`);
+      throw new RepatriateError('REPAT_TARGET_UNSUPPORTED', `loading ${table} into MariaDB/MySQL raised ${warnings} warning(s): ${shown.join('; ')}`, {
+        hint: 'a value would have been truncated or converted; restore into PostgreSQL, or report the value',
+      });
+    }
+    await conn.query('COMMIT');
+    return counter.rows;
+  } catch (error) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
