@@ -7,6 +7,7 @@ import { silentProgress } from '../src/core/progress.js';
 import { createDatabase } from '../src/engine/postgres/admin.js';
 import { openPostgres } from '../src/engine/postgres/client.js';
 import { openPglite } from '../src/engine/pglite/client.js';
+import { openMysql } from '../src/engine/mysql/client.js';
 import type { SqlClient } from '../src/engine/types.js';
 import { initCloud } from '../src/platform/cloud.js';
 import { openSnapshot, takeSnapshot } from '../src/platform/snapshot.js';
@@ -33,6 +34,32 @@ async function emptyServerDatabase(label: string): Promise<string> {
   const url = scratchDatabase(label);
   await createDatabase(url);
   return url;
+}
+
+const mariaDatabases: string[] = [];
+
+async function emptyMariaDatabase(label: string): Promise<string> {
+  const name = `repat_t_${label}_${process.pid}_${mariaDatabases.length}`;
+  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
+  try {
+    await admin.exec(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  } finally {
+    await admin.close();
+  }
+  mariaDatabases.push(name);
+  return name;
+}
+
+async function dropMariaDatabases(): Promise<void> {
+  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
+  try {
+    for (const name of mariaDatabases.splice(0)) {
+      await admin.exec(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.exec(`DROP DATABASE IF EXISTS \`${name}_repatriate_staging\``);
+    }
+  } finally {
+    await admin.close();
+  }
 }
 
 async function tables(url: string): Promise<string[]> {
@@ -87,6 +114,7 @@ describe('restore', () => {
 
   after(async () => {
     await cleanupDatabases();
+    await dropMariaDatabases();
     await removeDir(f.home);
   });
 
@@ -128,6 +156,70 @@ describe('restore', () => {
       await assertRoundTrip(f.home, db);
     } finally {
       await db.close();
+    }
+  });
+
+  test('R1 R3 B5 restore of the PostgreSQL cloud into MariaDB: every table, value and file arrives, one RENAME TABLE swaps it in', async () => {
+    const database = await emptyMariaDatabase('r_maria');
+    const dataDir = path.join(f.home, 'maria-data');
+    const result = await runCli(restoreArgs(`mysql://root@127.0.0.1:3306/${database}`, dataDir), f.home);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.reconcile.ok, true, 'row counts and digests of the read-back COPY text equal the archive');
+    assert.equal(report.environment.engine, 'mysql');
+    const maria = await openMysql(`mysql://root@127.0.0.1:3306/${database}`);
+    const snapshot = await openSnapshot(f.home, night);
+    try {
+      const [databases] = await maria.query<{ n: number }>("SELECT count(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '%repatriate_staging'");
+      assert.equal(Number(databases!.n), 0, 'the staging database is gone');
+      const cloud = await snapshot.db.query<{ id: string; description: string | null; opportunity: string | null }>(
+        'SELECT a.id, a.description, NULL AS opportunity FROM b_crm_activity a WHERE a.tenant_id = 1 ORDER BY a.id',
+      );
+      const restored = await maria.query<{ id: string; description: string | null }>('SELECT id, description FROM b_crm_activity ORDER BY id');
+      assert.deepEqual(restored.map((r) => [String(r.id), r.description]), cloud.map((r) => [r.id, r.description]), 'text with tabs, newlines, backslashes, unicode, empty vs NULL');
+      const deals = await maria.query<{ id: string; opportunity: string | null; begin_date: string | null; date_modify: string }>('SELECT id, opportunity, begin_date, date_modify FROM b_crm_deal ORDER BY id');
+      const cloudDeals = await snapshot.db.query<{ id: string; opportunity: string | null; begindate: string | null; date_modify: string }>(
+        "SELECT id, opportunity::text AS opportunity, begindate::text AS begindate, to_char(date_modify, 'YYYY-MM-DD HH24:MI:SS.US') AS date_modify FROM b_crm_deal WHERE tenant_id = 1 ORDER BY id",
+      );
+      assert.deepEqual(deals.map((d) => [String(d.id), d.opportunity, d.begin_date, d.date_modify]), cloudDeals.map((d) => [d.id, d.opportunity, d.begindate, d.date_modify]), 'numerics exact, dates and microseconds kept');
+      const thumbs = await maria.query<{ id: string; thumb: string | null }>('SELECT id, LOWER(HEX(thumb)) AS thumb FROM b_file ORDER BY id');
+      const cloudThumbs = await snapshot.db.query<{ id: string; thumb: string | null }>("SELECT id, encode(thumb, 'hex') AS thumb FROM b_file WHERE tenant_id = 1 ORDER BY id");
+      assert.deepEqual(thumbs.map((t) => [String(t.id), t.thumb]), cloudThumbs.map((t) => [t.id, t.thumb]), 'binaries exact');
+    } finally {
+      await snapshot.db.close();
+      await maria.close();
+    }
+  });
+
+  test('R2 B5 a value MariaDB cannot hold exactly is named by table, column and row before anything is written', async () => {
+    const home = await tempDir('restore-range');
+    try {
+      const url = scratchDatabase('range-cloud');
+      await initCloud(home, { seed: 32, tenants: 2, size: 1e6, databaseUrl: url }, silentProgress);
+      const cloud = await openPostgres(url);
+      await cloud.exec("UPDATE b_crm_deal SET begindate = '0099-01-01' WHERE id = (SELECT min(id) FROM b_crm_deal WHERE tenant_id = 1)");
+      await cloud.close();
+      await takeSnapshot(home, night);
+      const pw = path.join(home, 'pw.txt');
+      await writeFile(pw, password + '\n');
+      const archive = path.join(home, 'archive');
+      assert.equal((await runCli(['build', '--account', acme, '--snapshot', night, '--out', archive, '--password-file', pw], home)).code, 0);
+      const license = await issue(home, ['--edition', 'enterprise', '--seats', '500', '--until', '2099-12-31']);
+      const database = await emptyMariaDatabase('r_range');
+      const dataDir = path.join(home, 'data');
+      const result = await runCli(['restore', archive, '--license', license, '--password-file', pw, '--db', `mysql://root@127.0.0.1:3306/${database}`, '--data-dir', dataDir, '--json'], home);
+      assert.equal(result.code, 23, result.stdout + result.stderr);
+      assert.match(JSON.parse(result.stdout).error.message, /b_crm_deal.*begin_date.*row \d+/s);
+      const maria = await openMysql(`mysql://root@127.0.0.1:3306/${database}`);
+      try {
+        const [n] = await maria.query<{ n: number }>("SELECT count(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE 'repat_t_%r_range%'");
+        assert.equal(Number(n!.n), 0, 'nothing was written, not even into staging');
+      } finally {
+        await maria.close();
+      }
+      assert.deepEqual(await readdir(home).then((e) => e.filter((n) => n.includes('data'))), []);
+    } finally {
+      await removeDir(home);
     }
   });
 
