@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
@@ -94,23 +95,24 @@ export async function preflight(input: PreflightInput, db: StagedTarget | undefi
   const sizes = index.sizes ?? { rows: index.volumes.reduce((a, v) => a + v.size, 0) * 4, files: 0, kernel: 0 };
   const needFiles = Math.ceil((sizes.files + sizes.kernel) * filesMargin);
   const needDatabase = Math.ceil(sizes.rows * databaseMargin);
-  const files = await freeBytes(stagingFolder(input.dataDir));
-  let needed = needFiles;
-  let available = files.bytes;
-  let measured = `data directory: ${formatBytes(files.bytes)} free for ${formatBytes(needFiles)}`;
-  if (input.target.engine === 'pglite') {
-    const database = await freeBytes(input.target.dir);
-    if (database.device === files.device) {
-      needed += needDatabase;
-      measured = `one file system for data and database: ${formatBytes(files.bytes)} free for ${formatBytes(needed)}`;
-    } else if (database.bytes < needDatabase) {
-      needed = needDatabase;
-      available = database.bytes;
-      measured = `database folder: ${formatBytes(database.bytes)} free for ${formatBytes(needDatabase)}`;
-    }
-  } else {
-    measured += '; the database server measures its own disk';
+  // What each file system must hold: files and kernel where the data directory is, rows where the database is.
+  const demands = [{ what: 'data directory', dir: stagingFolder(input.dataDir), bytes: needFiles }];
+  const databaseDir = input.target.engine === 'pglite' ? input.target.dir : await db?.dataDirectory();
+  const reachable = databaseDir !== undefined && (input.target.engine === 'pglite' || (await access(databaseDir).then(() => true, () => false)));
+  if (reachable) demands.push({ what: 'database', dir: databaseDir, bytes: needDatabase });
+  const byDevice = new Map<number, { free: number; bytes: number; what: string[] }>();
+  for (const demand of demands) {
+    const fs = await freeBytes(demand.dir);
+    const entry = byDevice.get(fs.device) ?? { free: fs.bytes, bytes: 0, what: [] };
+    entry.bytes += demand.bytes;
+    entry.what.push(demand.what);
+    byDevice.set(fs.device, entry);
   }
+  const described = [...byDevice.values()].map((d) => `${d.what.join(' and ')}: ${formatBytes(d.free)} free for ${formatBytes(d.bytes)}`);
+  const short = [...byDevice.values()].find((d) => d.free < d.bytes);
+  const needed = short?.bytes ?? [...byDevice.values()].reduce((a, d) => a + d.bytes, 0);
+  const available = short?.free ?? Math.min(...[...byDevice.values()].map((d) => d.free));
+  const measured = described.join('; ') + (reachable ? '' : '; the database server is not on this machine, it measures its own disk');
   if (available < needed) {
     throw new RepatriateError('REPAT_NO_SPACE', `not enough free disk for the restore: ${measured}`, {
       hint: 'free space on that file system or restore elsewhere; nothing was written',

@@ -17,6 +17,8 @@ export interface StagedTarget {
   /** Tables a restore would collide with (the staging area is not one of them). */
   userTables(): Promise<string[]>;
   environment(): Promise<Environment>;
+  /** Where the server keeps its data, when it says so (to measure its disk if it is local). */
+  dataDirectory(): Promise<string | undefined>;
   /** Removes whatever an earlier, interrupted attempt left in staging. */
   dropStaging(): Promise<void>;
   createStaging(): Promise<void>;
@@ -54,6 +56,11 @@ export function postgresStaged(client: SqlClient): StagedTarget {
         });
       }
       return { engine: client.engine, version: row!.version, encoding: row!.encoding, differences };
+    },
+    async dataDirectory() {
+      if (client.engine === 'pglite') return undefined;
+      const rows = await client.query<{ dir: string }>("SELECT current_setting('data_directory') AS dir").catch(() => []);
+      return rows[0]?.dir;
     },
     dropStaging: () => client.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`),
     createStaging: () => client.exec(`CREATE SCHEMA ${quoteIdent(schema)}`),
@@ -101,6 +108,10 @@ export async function mysqlStaged(client: MysqlClient): Promise<StagedTarget> {
       if (!row!.mode.includes('STRICT_TRANS_TABLES')) differences.push(`server sql_mode lacks STRICT_TRANS_TABLES (${row!.mode || 'empty'}); the restore sets a strict session mode itself`);
       if (Number(row!.packet) < 16 * 1024 * 1024) differences.push(`max_allowed_packet ${row!.packet}; recommended 16 MB or more`);
       return { engine: 'mysql', version: row!.version, encoding: row!.charset, differences };
+    },
+    async dataDirectory() {
+      const rows = await client.query<{ dir: string }>('SELECT @@datadir AS dir').catch(() => []);
+      return rows[0]?.dir;
     },
     dropStaging: () => client.exec(`DROP DATABASE IF EXISTS ${myDdl.quoteMy(staging)}`),
     createStaging: () => client.exec(myDdl.createDatabaseSql(staging, caps)),
