@@ -7,6 +7,7 @@ import { signJson, type SigningKey } from '../core/signing.js';
 import { ArchiveWriter } from '../archive/writer.js';
 import type { Encryption } from '../archive/volume.js';
 import { RepatriateError } from '../core/errors.js';
+import { prefetch } from '../core/prefetch.js';
 import type { Schema } from '../core/schema.js';
 import { introspect, serverVersion } from '../engine/postgres/introspect.js';
 import { quoteIdent, rowQuerySql, type SqlClient } from '../engine/types.js';
@@ -226,7 +227,8 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       let part = 0;
       let bytes = 0;
       let raw = 0;
-      for await (const compressed of compressedParts(request.db.exportRows(entry.query), request.partBytes)) {
+      // The next part is read and compressed while this one is encrypted and written.
+      for await (const compressed of prefetch(compressedParts(request.db.exportRows(entry.query), request.partBytes))) {
         rows[entry.target.name]! += compressed.rows;
         bytes += compressed.size;
         raw += compressed.raw;
