@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { Decrypter } from 'age-encryption';
 import tar from 'tar-stream';
 import { RepatriateError } from '../core/errors.js';
+import { hashing } from '../core/hashing.js';
 import { chunkSize, formatVersion, indexName, indexSchema, type ArchiveIndex, type VolumeRecord } from './format.js';
 import { keyIdOf, verifyJson } from '../core/signing.js';
 
@@ -119,17 +120,7 @@ export interface Member {
 }
 
 function hashedMember(name: string, size: number, source: AsyncIterable<Buffer>): Member {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const stream = (async function* () {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      yield chunk;
-    }
-  })();
-  let sha256: string | undefined;
-  return { name, size, stream, digest: () => ({ bytes, sha256: (sha256 ??= hash.digest('hex')) }) };
+  return { name, size, ...hashing(source) };
 }
 
 /** Decrypts one volume and yields its tar members in order; each member must be consumed before the next. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hashing } from '../core/hashing.js';
 import { contentsName, type Contents, type ContentsEntry, type VolumeRecord } from './format.js';
 import { VolumeWriter, type Encryption } from './volume.js';
 
@@ -54,18 +55,11 @@ export class ArchiveWriter {
 
   /** Adds a member whose content streams; its SHA-256 is computed on the way. */
   async addStream(name: string, size: number, content: AsyncIterable<Uint8Array>, part?: TablePartInfo): Promise<void> {
-    const hash = createHash('sha256');
-    let seen = 0;
-    const hashed = (async function* () {
-      for await (const chunk of content) {
-        hash.update(chunk);
-        seen += chunk.length;
-        yield chunk;
-      }
-    })();
-    await this.add(name, size, hashed, () => {
-      if (seen !== size) throw new Error(`${name} changed while it was archived: ${seen} bytes, expected ${size}`);
-      return hash.digest('hex');
+    const hashed = hashing(content);
+    await this.add(name, size, hashed.stream, () => {
+      const { bytes, sha256 } = hashed.digest();
+      if (bytes !== size) throw new Error(`${name} changed while it was archived: ${bytes} bytes, expected ${size}`);
+      return sha256;
     }, part);
   }
 

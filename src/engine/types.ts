@@ -52,3 +52,14 @@ export interface RowQuery {
 export function rowQuerySql(query: RowQuery, extra?: string): string {
   return `SELECT ${query.select} FROM ${quoteIdent(query.table)} t WHERE (${query.where})${extra ? ` AND ${extra}` : ''}`;
 }
+
+/** A URL as it may appear in messages: the password never does. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}

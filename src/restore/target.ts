@@ -3,7 +3,8 @@ import path from 'node:path';
 import { RepatriateError } from '../core/errors.js';
 import { openMysql } from '../engine/mysql/client.js';
 import { openPglite } from '../engine/pglite/client.js';
-import { openPostgres, redactUrl } from '../engine/postgres/client.js';
+import { openPostgres } from '../engine/postgres/client.js';
+import { redactUrl } from '../engine/types.js';
 import { mysqlStaged, postgresStaged, type StagedTarget } from './staged.js';
 
 /**

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { repatriateHome } from '../../core/home.js';
 import { terminalProgress } from '../../core/progress.js';
 import { formatBytes } from '../../core/size.js';
-import { redactUrl } from '../../engine/postgres/client.js';
+import { redactUrl } from '../../engine/types.js';
 import { initCloud, withCloud, type CloudConfig } from '../../platform/cloud.js';
 import { setAccountState } from '../../platform/freeze.js';
 import { listSnapshots, openSnapshot, takeSnapshot, today } from '../../platform/snapshot.js';

@@ -4,7 +4,7 @@ import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import { RepatriateError } from '../../core/errors.js';
 import type { Column, ColumnType } from '../../core/schema.js';
-import { rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
+import { redactUrl, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 import { capabilitiesOf, type MysqlCapabilities } from './capabilities.js';
 import { typeFromComment } from './ddl.js';
 import { selectAsCopyText } from './export.js';
@@ -58,7 +58,7 @@ export async function openMysql(url: string): Promise<MysqlClient> {
       infileStreamFactory: refuseFile,
     });
   } catch (cause) {
-    throw new RepatriateError('REPAT_DB_UNREACHABLE', `cannot connect to ${redactMysqlUrl(url)}: ${(cause as Error).message}`, {
+    throw new RepatriateError('REPAT_DB_UNREACHABLE', `cannot connect to ${redactUrl(url)}: ${(cause as Error).message}`, {
       hint: 'check that the MySQL/MariaDB server runs and the URL names an existing database',
       cause,
     });
@@ -68,7 +68,7 @@ export async function openMysql(url: string): Promise<MysqlClient> {
   const [[info]] = (await connection.query('SELECT VERSION() AS version, @@GLOBAL.local_infile AS localInfile')) as unknown as [{ version: string; localInfile: number | string }[]];
   if (!info || Number(info.localInfile) !== 1) {
     await connection.end().catch(() => undefined);
-    throw new RepatriateError('REPAT_TARGET_UNSUPPORTED', `${redactMysqlUrl(url)} does not accept LOAD DATA LOCAL INFILE: local_infile is OFF`, {
+    throw new RepatriateError('REPAT_TARGET_UNSUPPORTED', `${redactUrl(url)} does not accept LOAD DATA LOCAL INFILE: local_infile is OFF`, {
       hint: 'start the server with local_infile=1 (or run SET GLOBAL local_infile = 1 as an administrator)',
     });
   }
@@ -149,16 +149,5 @@ class Mysql implements MysqlClient {
 
   async close(): Promise<void> {
     await this.connection.end();
-  }
-}
-
-/** A URL as it may appear in messages: the password never does. */
-export function redactMysqlUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
   }
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { RepatriateError } from '../../core/errors.js';
-import { quoteIdent, quoteTable, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
+import { quoteIdent, quoteTable, redactUrl, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
 // Keep int8 and numeric as exact strings; dates as the server's text, never JS Date.
 const exactTypes = {
@@ -65,16 +65,5 @@ class PostgresClient implements SqlClient {
 
   async close(): Promise<void> {
     await this.client.end();
-  }
-}
-
-/** A URL as it may appear in messages: the password never does. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
   }
 }
