@@ -153,7 +153,7 @@ describe('build', () => {
       assert.ok(tableRows(members, 'b_crm_deal').every((r) => r.length === deal.columns.length));
     });
 
-    test('fail closed: a table or column the manifest does not classify stops the build and names it; nothing is written', async () => {
+    test('M9 M10 fail closed: a table or column the manifest does not classify stops the build and names it; nothing is written', async () => {
       await withCloud(home, (c) => c.db.exec('CREATE TABLE b_newmodule_item (id bigint PRIMARY KEY, tenant_id integer NOT NULL, title text)'));
       await takeSnapshot(home, '2026-11-25');
       const out = path.join(home, 'unclassified');

@@ -73,7 +73,7 @@ describe('reference cloud generator', () => {
     }
   });
 
-  test('every secret column carries a canary in every value', async () => {
+  test('M10 every secret column carries a canary in every value', async () => {
     let checked = 0;
     for (const table of cloudTables) {
       for (const column of table.secrets) {
