@@ -233,12 +233,18 @@ export function createIndexesSql(table: Table, database?: string, caps: MysqlCap
   });
 }
 
+/**
+ * All foreign keys of a table in one ALTER: with checks on, InnoDB copies the table for each
+ * ALTER that adds a key, so one statement per table instead of one per key.
+ */
 export function createForeignKeysSql(table: Table, database?: string): string[] {
-  return table.foreignKeys.map(
+  if (table.foreignKeys.length === 0) return [];
+  const clauses = table.foreignKeys.map(
     (fk) =>
-      `ALTER TABLE ${named(table.name, database)} ADD CONSTRAINT ${quoteMy(fk.name)} FOREIGN KEY (${fk.columns.map(quoteMy).join(', ')}) ` +
+      `ADD CONSTRAINT ${quoteMy(fk.name)} FOREIGN KEY (${fk.columns.map(quoteMy).join(', ')}) ` +
       `REFERENCES ${named(fk.refTable, database)} (${fk.refColumns.map(quoteMy).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}`,
   );
+  return [`ALTER TABLE ${named(table.name, database)} ${clauses.join(', ')}`];
 }
 
 /**
