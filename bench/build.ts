@@ -247,8 +247,9 @@ async function rowQueries(cloud: Cloud): Promise<RowQueries> {
 interface CopyOnly {
   readonly seconds: number;
   readonly bytes: number;
-  readonly tables: readonly { readonly table: string; readonly seconds: number; readonly bytes: number }[];
+  readonly tables: readonly { readonly table: string; readonly seconds: number; readonly bytes: number; readonly plan: string }[];
   readonly excludedCountSeconds: number;
+  readonly excludedCounts: readonly { readonly table: string; readonly seconds: number }[];
   readonly cpu: CpuReport;
 }
 
@@ -261,17 +262,37 @@ async function copyOnly(cloud: Cloud, queries: RowQueries): Promise<CopyOnly> {
     withDb(cloud.snapshotUrl, async (db) => {
       const tables = [];
       for (const q of queries.exports) {
+        const plan = await planShape(db, q.sql);
         const t = process.hrtime.bigint();
         let bytes = 0;
         for await (const chunk of db.copyOut(q.sql)) bytes += chunk.length;
-        tables.push({ table: q.table, seconds: Number(process.hrtime.bigint() - t) / 1e9, bytes });
+        tables.push({ table: q.table, seconds: Number(process.hrtime.bigint() - t) / 1e9, bytes, plan });
       }
-      const t = Date.now();
-      for (const q of queries.excludedCounts) await db.query(q.sql);
-      return { tables, excludedCountSeconds: (Date.now() - t) / 1000 };
+      const excludedCounts = [];
+      for (const q of queries.excludedCounts) {
+        const t = process.hrtime.bigint();
+        await db.query(q.sql);
+        excludedCounts.push({ table: q.table, seconds: Number(process.hrtime.bigint() - t) / 1e9 });
+      }
+      return { tables, excludedCounts, excludedCountSeconds: sum(excludedCounts.map((c) => c.seconds)) };
     }),
   );
   return { seconds: sum(result.tables.map((t) => t.seconds)), bytes: sum(result.tables.map((t) => t.bytes)), ...result, cpu };
+}
+
+interface PlanNode {
+  readonly 'Node Type': string;
+  readonly Alias?: string;
+  readonly Plans?: readonly PlanNode[];
+}
+
+/** How PostgreSQL reads the driving table `t` of a row query (and the join above it, if any). */
+async function planShape(db: SqlClient, sql: string): Promise<string> {
+  const [row] = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`);
+  const root = row!['QUERY PLAN'][0].Plan;
+  const find = (node: PlanNode): PlanNode | undefined => (node.Alias === 't' ? node : (node.Plans ?? []).map(find).find((n) => n !== undefined));
+  const scan = find(root)?.['Node Type'] ?? '?';
+  return root['Node Type'] === scan ? scan : `${root['Node Type']} / ${scan}`;
 }
 
 interface OurBuild {
@@ -476,8 +497,7 @@ try {
   let profiled: OurBuild | undefined;
   if (args.profile) {
     log('our build again under node --cpu-prof');
-    await waitQuiet(log);
-    profiled = await ourBuild(a, 'profile', true);
+    profiled = await measure('our build under the profiler', () => ourBuild(a, 'profile', true), (b) => otherShare(b.run, b.cpu));
     log(`  ${secondsText(profiled.run.seconds)} under the profiler`);
   }
   // Free the disk before the larger cloud.
@@ -517,6 +537,12 @@ try {
   out(`cloud x1: ${a.tenants} tenants, --size ${formatBytes(a.size)}: ${formatBytes(a.report.rowBytes)} rows + ${formatBytes(a.cloudFileBytes)} files, snapshot db ${formatBytes(a.snapshotDbBytes)}, generated in ${secondsText(a.generateSeconds)}`);
   if (x3) out(`cloud x3: ${x3.cloud.tenants} tenants, --size ${formatBytes(x3.cloud.size)}: ${formatBytes(x3.cloud.report.rowBytes)} rows + ${formatBytes(x3.cloud.cloudFileBytes)} files, snapshot db ${formatBytes(x3.cloud.snapshotDbBytes)}, generated in ${secondsText(x3.cloud.generateSeconds)}`);
   out(`acme: ${formatBytes(copyA.bytes)} of exported rows (COPY text of the build's queries), ${a.acmeFiles} files ${formatBytes(a.acmeFileBytes)}${x3 ? `; in x3: ${formatBytes(x3.copy.bytes)} rows, ${x3.cloud.acmeFiles} files ${formatBytes(x3.cloud.acmeFileBytes)}` : ''}`);
+  const ram = os.totalmem();
+  for (const c of [a, ...(x3 ? [x3.cloud] : [])]) {
+    if (c.snapshotDbBytes + c.cloudFileBytes > 0.7 * ram) {
+      out(`note: cloud ${c.label}'s snapshot (${formatBytes(c.snapshotDbBytes)} + ${formatBytes(c.cloudFileBytes)} files) is close to or above the page cache (RAM ${formatBytes(ram)}): its reads partly come from disk`);
+    }
+  }
   out();
   out(table(['step (acme, cloud x1 unless noted)', 'seconds', 'output', 'rate of acme rows', 'tool CPU s', 'pg backend CPU s', 'peak RSS', 'other load'], [
     ['our build (rows + files + kernel)', round(buildA.run.seconds, 1), formatBytes(buildA.archiveBytes), rate(copyA.bytes, buildA.run.seconds), round(nodeCpu(buildA.run), 1), round(buildA.cpu.backendSeconds, 1), `${(buildA.run.maxRssKb / 1024).toFixed(0)} MB`, others(buildA.run, buildA.cpu)],
@@ -540,10 +566,13 @@ try {
   const buildX3ByTable = new Map((x3?.build.tables ?? []).map((t) => [t.table, t]));
   const heavy = buildA.tables.filter((t) => t.seconds >= 0.05 * buildA.rowsPhaseSeconds || (copyByTable.get(t.table)?.seconds ?? 0) >= 0.05 * copyA.seconds);
   out('where the rows phase of our build goes (tables taking ≥5 %; build seconds count from the previous table\'s last part, the first includes startup and ledger counts):');
-  out(table(['table', 'rows', 'COPY text', 'build s', 'db alone s', 'build x3 s', 'db alone x3 s'], heavy.map((t) => [
+  out(table(['table', 'rows', 'COPY text', 'build s', 'db alone s', 'build x3 s', 'db alone x3 s', 'plan x1 | x3'], heavy.map((t) => [
     t.table, t.rows.toLocaleString('en'), formatBytes(copyByTable.get(t.table)?.bytes ?? 0), round(t.seconds, 1), round(copyByTable.get(t.table)?.seconds ?? 0, 1),
     x3 ? round(buildX3ByTable.get(t.table)?.seconds ?? 0, 1) : '-', x3 ? round(copyX3ByTable.get(t.table)?.seconds ?? 0, 1) : '-',
+    `${copyByTable.get(t.table)?.plan ?? '?'}${x3 ? ` | ${copyX3ByTable.get(t.table)?.plan ?? '?'}` : ''}`,
   ])));
+  const ledger = (c: CopyOnly): string => c.excludedCounts.filter((e) => e.seconds >= 0.1).map((e) => `${e.table} ${e.seconds.toFixed(1)} s`).join(', ');
+  out(`the build's exclusion-ledger counts before the first row: x1 ${secondsText(copyA.excludedCountSeconds)} (${ledger(copyA)})${x3 ? `; x3 ${secondsText(x3.copy.excludedCountSeconds)} (${ledger(x3.copy)})` : ''}`);
   out();
   if (profiled?.profile) {
     const { whole, rows, files } = profiled.profile;
@@ -564,7 +593,8 @@ try {
   out(`peak RSS                      ${peakRssMb.toFixed(0)} MB (target ≤ ${targets.peak_rss_mb}: ${peakRssMb <= targets.peak_rss_mb ? 'met' : 'MISSED'})`);
   const states = (c: CpuReport): string => Object.entries(c.backendStates).map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(', ');
   out(`PostgreSQL backend states (sampled every 200 ms): our build: ${states(buildA.cpu)}`);
-  out(`  floor: ${states(floorA.rowsCpu)}; database alone: ${states(copyA.cpu)}${x3 ? `; our build x3: ${states(x3.build.cpu)}` : ''}`);
+  out(`  floor: ${states(floorA.rowsCpu)}; database alone: ${states(copyA.cpu)}`);
+  if (x3) out(`  our build x3: ${states(x3.build.cpu)}; database alone x3: ${states(x3.copy.cpu)}`);
   out(`pg_dump database check: ${dumpA.check}`);
 
   const json = {
@@ -600,7 +630,9 @@ try {
       build_x3_node: x3 ? round(nodeCpu(x3.build.run)) : null, build_x3_pg_backend: x3 ? round(x3.build.cpu.backendSeconds) : null,
     },
     other_load: { build: others(buildA.run, buildA.cpu), pg_dump: others(dumpA.all, dumpA.allCpu), floor_rows: others(floorA.rows, floorA.rowsCpu), build_x3: x3 ? others(x3.build.run, x3.build.cpu) : null },
-    backend_states: { build: buildA.cpu.backendStates, floor_rows: floorA.rowsCpu.backendStates, db_copy_alone: copyA.cpu.backendStates, build_x3: x3?.build.cpu.backendStates ?? null },
+    ledger_counts: { x1: copyA.excludedCounts.map((e) => ({ table: e.table, seconds: round(e.seconds) })), x3: x3?.copy.excludedCounts.map((e) => ({ table: e.table, seconds: round(e.seconds) })) ?? null },
+    plans: { x1: Object.fromEntries(copyA.tables.map((t) => [t.table, t.plan])), x3: x3 ? Object.fromEntries(x3.copy.tables.map((t) => [t.table, t.plan])) : null },
+    backend_states: { build: buildA.cpu.backendStates, floor_rows: floorA.rowsCpu.backendStates, db_copy_alone: copyA.cpu.backendStates, build_x3: x3?.build.cpu.backendStates ?? null, db_copy_alone_x3: x3?.copy.cpu.backendStates ?? null },
     profile: profiled?.profile
       ? { main_thread_seconds: round(profiled.profile.whole.seconds), by_area: profiled.profile.whole.byArea.slice(0, 10), rows_phase_by_area: profiled.profile.rows.byArea.slice(0, 8), files_phase_by_area: profiled.profile.files.byArea.slice(0, 8) }
       : null,
