@@ -77,23 +77,3 @@ export function findTable(schema: Schema, name: string): Table {
   if (!table) throw new Error(`schema has no table ${name}`);
   return table;
 }
-
-/** Tables ordered so every table comes after the tables its foreign keys point to. */
-export function dependencyOrder(tables: readonly Table[]): Table[] {
-  const byName = new Map(tables.map((t) => [t.name, t]));
-  const done = new Set<string>();
-  const ordered: Table[] = [];
-  const visit = (table: Table, path: Set<string>): void => {
-    if (done.has(table.name) || path.has(table.name)) return;
-    path.add(table.name);
-    for (const fk of table.foreignKeys) {
-      const target = byName.get(fk.refTable);
-      if (target && target !== table) visit(target, path);
-    }
-    path.delete(table.name);
-    done.add(table.name);
-    ordered.push(table);
-  };
-  for (const table of tables) visit(table, new Set());
-  return ordered;
-}
