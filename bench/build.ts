@@ -1,3 +1,4 @@
+import { cutToAccount, databaseBytes, withDb } from './account-only.js';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,9 +8,7 @@ import { prepare } from '../src/build/build.js';
 import type { Progress } from '../src/core/progress.js';
 import { formatBytes, parseSize } from '../src/core/size.js';
 import { createDatabase, dropDatabase, listDatabases, withDatabase, databaseName } from '../src/engine/postgres/admin.js';
-import { openPostgres } from '../src/engine/postgres/client.js';
-import { quoteIdent, rowQuerySql, type SqlClient } from '../src/engine/types.js';
-import { accountCondition } from '../src/manifest/boundary.js';
+import { rowQuerySql, type SqlClient } from '../src/engine/types.js';
 import { cloudPaths, initCloud } from '../src/platform/cloud.js';
 import { tenantWeights } from '../src/platform/generator/plan.js';
 import type { GenerationReport } from '../src/platform/generator/run.js';
@@ -182,18 +181,7 @@ async function treeBytes(dir: string): Promise<{ files: number; bytes: number }>
   return { files, bytes };
 }
 
-async function withDb<T>(url: string, work: (db: SqlClient) => Promise<T>): Promise<T> {
-  const db = await openPostgres(url);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
 
-async function databaseBytes(name: string): Promise<number> {
-  return withDb(server, async (db) => Number((await db.query<{ n: string }>('SELECT pg_database_size($1) AS n', [name]))[0]!.n));
-}
 
 async function makeCloud(label: string, tenants: number): Promise<Cloud> {
   const home = path.join(scratch, label);
@@ -219,7 +207,7 @@ async function makeCloud(label: string, tenants: number): Promise<Cloud> {
   const acmeTree = await treeBytes(acmeFilesDir);
   const cloud: Cloud = {
     label, tenants, size, home, snapshotDb, snapshotUrl: meta.database.url, report, generateSeconds, snapshotSeconds,
-    snapshotDbBytes: await databaseBytes(snapshotDb), cloudFileBytes: meta.files.bytes, acmeFilesDir, acmeFileBytes: acmeTree.bytes, acmeFiles: acmeTree.files,
+    snapshotDbBytes: await databaseBytes(server, snapshotDb), cloudFileBytes: meta.files.bytes, acmeFilesDir, acmeFileBytes: acmeTree.bytes, acmeFiles: acmeTree.files,
   };
   log(`  snapshot ${snapshotDb} (${formatBytes(cloud.snapshotDbBytes)} on disk) in ${snapshotSeconds.toFixed(0)} s; acme has ${acmeTree.files} files, ${formatBytes(acmeTree.bytes)}`);
   return cloud;
@@ -397,46 +385,11 @@ interface PgDump {
 async function pgDump(cloud: Cloud, queries: RowQueries, built: OurBuild): Promise<PgDump> {
   const name = `${runId}_acme`;
   const url = withDatabase(server, name);
-  const manifest = referenceManifest();
   const t = Date.now();
   await createDatabase(url, { template: cloud.snapshotDb });
-  const leftOut: string[] = [];
-  const check = await withDb(url, async (db) => {
-    await db.exec('SET default_transaction_read_only = off');
-    // Foreign-key and freeze triggers off: every table is cut along its own account boundary,
-    // so no cascade (and no RESTRICT ordering) is needed.
-    await db.exec('SET session_replication_role = replica');
-    // Enough memory that `x IN (subquery)` under IS NOT TRUE runs as a hashed subplan, not a rescan per row.
-    await db.exec("SET work_mem = '1GB'");
-    await db.exec("SET maintenance_work_mem = '1GB'");
-    const tables = await db.query<{ table_name: string; has_tenant: boolean }>(
-      `SELECT c.relname AS table_name, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped) AS has_tenant
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`,
-    );
-    for (const { table_name: table, has_tenant: hasTenant } of tables) {
-      const policy = manifest.tables[table];
-      const boundary = policy && 'boundary' in policy ? policy.boundary : undefined;
-      if (policy && (policy.kind === 'excluded' || policy.kind === 'cloudOnly')) leftOut.push(table);
-      let where: string | undefined;
-      if (boundary) where = `(${accountCondition(manifest, boundary, 't', queries.accountId)}) IS NOT TRUE`;
-      else if (hasTenant) where = `t.tenant_id IS DISTINCT FROM ${queries.accountId}`;
-      else if (table === manifest.registry.table) where = `t.${quoteIdent(manifest.registry.id)} <> ${queries.accountId}`;
-      if (where) await db.exec(`DELETE FROM ${quoteIdent(table)} t WHERE ${where}`);
-    }
-    await db.exec('VACUUM FULL');
-    await db.exec('ANALYZE');
-    // The rows left must be the rows the build exported, table by table.
-    const problems: string[] = [];
-    // (Only tables that keep their name: a split table such as b_user → b_user_profile need not have a row per source row.)
-    for (const q of queries.exports.filter((e) => e.table === e.source)) {
-      const n = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(q.source)}`))[0]!.n);
-      const exported = built.rowsByTable[q.table] ?? 0;
-      if (n !== exported) problems.push(`${q.source}: ${n} rows left, the build exported ${exported} into ${q.table}`);
-    }
-    return problems.length === 0 ? 'ok: every exported table holds exactly the rows the build exported' : problems.join('; ');
-  });
+  const { check, leftOut } = await cutToAccount(url, queries.accountId, queries.exports, built.rowsByTable);
   const prepareSeconds = (Date.now() - t) / 1000;
-  const dbBytes = await databaseBytes(name);
+  const dbBytes = await databaseBytes(server, name);
   log(`  acme-only database ${name}: ${formatBytes(dbBytes)}, prepared in ${prepareSeconds.toFixed(0)} s; ${check}`);
   const allFile = path.join(scratch, 'acme.dump');
   const sameFile = path.join(scratch, 'acme-same.dump');

@@ -1,5 +1,6 @@
+import { cutToAccount, databaseBytes, withDb } from './account-only.js';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +11,6 @@ import type { Progress } from '../src/core/progress.js';
 import { formatBytes, parseSize } from '../src/core/size.js';
 import { createDatabase, databaseName, dropDatabase, listDatabases, withDatabase } from '../src/engine/postgres/admin.js';
 import { openPostgres } from '../src/engine/postgres/client.js';
-import { quoteIdent, type SqlClient } from '../src/engine/types.js';
-import { accountCondition } from '../src/manifest/boundary.js';
 import { cloudPaths, initCloud } from '../src/platform/cloud.js';
 import { tenantWeights } from '../src/platform/generator/plan.js';
 import { referenceManifest } from '../src/platform/manifest.js';
@@ -123,30 +122,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function withDb<T>(url: string, work: (db: SqlClient) => Promise<T>): Promise<T> {
-  const db = await openPostgres(url);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
 
-async function databaseBytes(name: string): Promise<number> {
-  return withDb(server, async (db) => Number((await db.query<{ n: string }>('SELECT pg_database_size($1) AS n', [name]))[0]!.n));
-}
 
 async function mariaBytes(db: string): Promise<number> {
   const text = await mysqlExec(`SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = '${db}'`);
   return Number(text.trim());
-}
-
-async function treeBytes(dir: string): Promise<number> {
-  let bytes = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (entry.isFile()) bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return bytes;
 }
 
 function throttledProgress(label: string): Progress {
@@ -232,37 +212,9 @@ async function acmeOnlyDatabase(cloud: Cloud, built: Built): Promise<{ name: str
   });
   const name = `${runId}_acme`;
   const url = withDatabase(server, name);
-  const manifest = referenceManifest();
   const t = Date.now();
   await createDatabase(url, { template: cloud.snapshotDb });
-  const check = await withDb(url, async (db) => {
-    await db.exec('SET default_transaction_read_only = off');
-    await db.exec('SET session_replication_role = replica');
-    await db.exec("SET work_mem = '1GB'");
-    await db.exec("SET maintenance_work_mem = '1GB'");
-    const tables = await db.query<{ table_name: string; has_tenant: boolean }>(
-      `SELECT c.relname AS table_name, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped) AS has_tenant
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`,
-    );
-    for (const { table_name: table, has_tenant: hasTenant } of tables) {
-      const policy = manifest.tables[table];
-      const boundary = policy && 'boundary' in policy ? policy.boundary : undefined;
-      let where: string | undefined;
-      if (boundary) where = `(${accountCondition(manifest, boundary, 't', accountId)}) IS NOT TRUE`;
-      else if (hasTenant) where = `t.tenant_id IS DISTINCT FROM ${accountId}`;
-      else if (table === manifest.registry.table) where = `t.${quoteIdent(manifest.registry.id)} <> ${accountId}`;
-      if (where) await db.exec(`DELETE FROM ${quoteIdent(table)} t WHERE ${where}`);
-    }
-    await db.exec('VACUUM FULL');
-    await db.exec('ANALYZE');
-    const problems: string[] = [];
-    for (const q of exports.filter((e) => e.table === e.source)) {
-      const n = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(q.source)}`))[0]!.n);
-      const exported = built.rowsByTable[q.table] ?? 0;
-      if (n !== exported) problems.push(`${q.source}: ${n} rows left, the build exported ${exported} into ${q.table}`);
-    }
-    return problems.length === 0 ? 'ok: every exported table holds exactly the rows the build exported' : problems.join('; ');
-  });
+  const { check } = await cutToAccount(url, accountId, exports, built.rowsByTable);
   return { name, url, check, seconds: (Date.now() - t) / 1000 };
 }
 
@@ -411,7 +363,7 @@ try {
   const acme = await acmeOnlyDatabase(cloud, built);
   // The snapshot is not needed any more: free the disk and the cache for the restores.
   await dropDatabase(cloud.snapshotUrl);
-  const acmeDbBytes = await databaseBytes(acme.name);
+  const acmeDbBytes = await databaseBytes(server, acme.name);
   const dumpFc = path.join(scratch, 'acme.dump');
   await output('pg_dump', ['-Fc', '-d', acme.url, '-f', dumpFc]);
   const dumpFcBytes = (await stat(dumpFc)).size;
@@ -426,7 +378,7 @@ try {
   log('(a) our restore into an empty PostgreSQL database');
   const oursPg = await quietly(() => ourRestore('pg', built, cloud.home, withDatabase(server, pgOurs), pgOurs, 'postgres'));
   log(`  ${oursPg.run.seconds.toFixed(1)} s, peak RSS ${rssMb(oursPg.run)} MB, reconcile ${oursPg.reconcileOk ? 'ok' : 'MISMATCH'}`);
-  const oursPgDbBytes = await databaseBytes(pgOurs);
+  const oursPgDbBytes = await databaseBytes(server, pgOurs);
   await dropDatabase(withDatabase(server, pgOurs));
   await withDb(server, (db) => db.exec('CHECKPOINT'));
   await output('sync', []);
@@ -439,7 +391,7 @@ try {
     watched(server, pgRef, () => timed('pg_restore', ['-j2', '-d', withDatabase(server, pgRef), dumpFc], path.join(scratch, 'time.txt'))),
   );
   log(`  ${pgRestore.seconds.toFixed(1)} s`);
-  const pgRefDbBytes = await databaseBytes(pgRef);
+  const pgRefDbBytes = await databaseBytes(server, pgRef);
   await dropDatabase(withDatabase(server, pgRef));
   await withDb(server, (db) => db.exec('CHECKPOINT'));
   await output('sync', []);
