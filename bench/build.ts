@@ -5,7 +5,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepare } from '../src/build/build.js';
-import type { Progress } from '../src/core/progress.js';
 import { formatBytes, parseSize } from '../src/core/size.js';
 import { createDatabase, dropDatabase, listDatabases, withDatabase, databaseName } from '../src/engine/postgres/admin.js';
 import { rowQuerySql, type SqlClient } from '../src/engine/types.js';
@@ -15,7 +14,7 @@ import type { GenerationReport } from '../src/platform/generator/run.js';
 import { referenceManifest } from '../src/platform/manifest.js';
 import { accountFilesDir, takeSnapshot } from '../src/platform/snapshot.js';
 import { readProfile, summarise, type ProfileSummary } from './cpuprofile.js';
-import { mb, output, round, timed, timedShell, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
+import { mb, output, round, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
 
 /**
  * The build benchmark: one account (acme, tenant 1, the largest) moved out of a reference
@@ -158,17 +157,6 @@ interface Cloud {
   readonly acmeFiles: number;
 }
 
-function throttledProgress(label: string): Progress {
-  let last = 0;
-  return {
-    update: (what, detail) => {
-      if (Date.now() - last < 20_000) return;
-      last = Date.now();
-      log(`  ${label}: ${what} ${detail}`);
-    },
-    done: () => undefined,
-  };
-}
 
 async function treeBytes(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
@@ -189,7 +177,7 @@ async function makeCloud(label: string, tenants: number): Promise<Cloud> {
   const size = cloudSize(tenants);
   log(`generating cloud ${label}: ${tenants} tenants, --size ${formatBytes(size)} (acme planned ${formatBytes(acmePlanned)}, rows ${formatBytes(acmePlanned * (1 - fileShare))})`);
   let t = Date.now();
-  const { report } = await initCloud(home, { seed, tenants, size, databaseUrl: url }, throttledProgress(label));
+  const { report } = await initCloud(home, { seed, tenants, size, databaseUrl: url }, throttledProgress(label, log));
   const generateSeconds = (Date.now() - t) / 1000;
   const acme = report.tenants[0]!;
   log(`  generated in ${generateSeconds.toFixed(0)} s: ${formatBytes(report.rowBytes)} of rows (COPY text); acme planned rows ${formatBytes(acme.rowBytes)}, files ${formatBytes(acme.fileBytes)}`);
@@ -417,11 +405,6 @@ async function sourceState(): Promise<{ commit: string; changedFiles: number }> 
 // ---------------------------------------------------------------------------------------------
 // The run
 
-function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
-}
 
 const secondsText = (s: number): string => `${s.toFixed(1)} s`;
 const rate = (bytes: number, seconds: number): string => `${formatBytes(bytes / Math.max(seconds, 1e-6))}/s`;

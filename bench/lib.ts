@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { openPostgres } from '../src/engine/postgres/client.js';
 import { withDatabase } from '../src/engine/postgres/admin.js';
+import type { Progress } from '../src/core/progress.js';
 
 /**
  * Small helpers for the benchmarks: timed child processes (wall time, CPU and peak RSS through
@@ -221,4 +222,24 @@ export function mb(bytes: number): number {
 /** Single-quotes a string for bash. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A plain text table for the reports. */
+export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+/** Generator progress for a long run: one log line every 20 s at most. */
+export function throttledProgress(label: string, log: (message: string) => void): Progress {
+  let last = 0;
+  return {
+    update: (what, detail) => {
+      if (Date.now() - last < 20_000) return;
+      last = Date.now();
+      log(`  ${label}: ${what} ${detail}`);
+    },
+    done: () => undefined,
+  };
 }

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { prepare } from '../src/build/build.js';
-import type { Progress } from '../src/core/progress.js';
 import { formatBytes, parseSize } from '../src/core/size.js';
 import { createDatabase, databaseName, dropDatabase, listDatabases, withDatabase } from '../src/engine/postgres/admin.js';
 import { openPostgres } from '../src/engine/postgres/client.js';
@@ -15,7 +14,7 @@ import { cloudPaths, initCloud } from '../src/platform/cloud.js';
 import { tenantWeights } from '../src/platform/generator/plan.js';
 import { referenceManifest } from '../src/platform/manifest.js';
 import { takeSnapshot } from '../src/platform/snapshot.js';
-import { mb, output, round, shellQuote, timed, timedShell, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
+import { mb, output, round, shellQuote, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
 
 /**
  * The restore benchmark: acme (tenant 1, the largest account of a reference cloud on the local
@@ -129,17 +128,6 @@ async function mariaBytes(db: string): Promise<number> {
   return Number(text.trim());
 }
 
-function throttledProgress(label: string): Progress {
-  let last = 0;
-  return {
-    update: (what, detail) => {
-      if (Date.now() - last < 20_000) return;
-      last = Date.now();
-      log(`  ${label}: ${what} ${detail}`);
-    },
-    done: () => undefined,
-  };
-}
 
 /** Waits (at most --quiet-wait seconds) for the machine to calm down, then runs the measurement. */
 async function quietly<T>(work: () => Promise<T>): Promise<T> {
@@ -169,7 +157,7 @@ async function makeCloud(): Promise<Cloud> {
   const url = withDatabase(server, `${runId}_cloud`);
   log(`generating the cloud: ${tenants} tenants, --size ${formatBytes(cloudSize)} (acme rows planned ${formatBytes(size)})`);
   let t = Date.now();
-  const { report } = await initCloud(home, { seed, tenants, size: cloudSize, databaseUrl: url }, throttledProgress('cloud'));
+  const { report } = await initCloud(home, { seed, tenants, size: cloudSize, databaseUrl: url }, throttledProgress('cloud', log));
   const generateSeconds = (Date.now() - t) / 1000;
   t = Date.now();
   const meta = await takeSnapshot(home, night);
@@ -341,11 +329,6 @@ async function ourRestore(label: string, built: Built, home: string, db: string,
 // ---------------------------------------------------------------------------------------------
 // The run
 
-function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
-}
 
 const rssMb = (t: Timed): number => round(t.maxRssKb / 1024, 1);
 const cpuOf = (t: Timed): number => round(t.userSeconds + t.systemSeconds, 1);
