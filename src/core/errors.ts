@@ -23,6 +23,7 @@ export const errorCodes = {
   REPAT_ARCHIVE_HASH_MISMATCH: { exit: 12, summary: 'a volume or member does not match its recorded SHA-256' },
   REPAT_ARCHIVE_CONTENTS: { exit: 12, summary: 'the archive contents do not match contents.json' },
   REPAT_PASSWORD_WRONG: { exit: 13, summary: 'the password does not open the archive' },
+  REPAT_MAIL_FAILED: { exit: 14, summary: 'the SMTP server refused or could not be reached' },
   REPAT_LICENSE_INVALID: { exit: 20, summary: 'the license key is malformed, not signed by the vendor, or not an on-premise key' },
   REPAT_LICENSE_EXPIRED: { exit: 20, summary: 'the license subscription for updates and support has ended' },
   REPAT_LICENSE_SEATS: { exit: 21, summary: 'the license has fewer seats than the account has active users' },
