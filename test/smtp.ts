@@ -36,7 +36,7 @@ export interface SmtpCatcherOptions {
 /** A real SMTP server process-in-process (smtp-server) on 127.0.0.1 that keeps what it receives. */
 export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
   const tls = options.tls ?? 'none';
-  const pems = tls === 'none' ? undefined : await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048, days: 2, extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }] });
+  const pems = tls === 'none' ? undefined : await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], { keyType: 'ec', algorithm: 'sha256', extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }] });
   const mails: ReceivedMail[] = [];
   const waiters: { match: (mail: ReceivedMail) => boolean; resolve: (mail: ReceivedMail) => void }[] = [];
   const server = new SMTPServer({
