@@ -4,12 +4,13 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
-import { Decrypter } from 'age-encryption';
 import tar from 'tar-stream';
 import { RepatriateError } from '../core/errors.js';
 import { hashing } from '../core/hashing.js';
 import { chunkSize, formatVersion, indexName, indexSchema, type ArchiveIndex, type VolumeRecord } from './format.js';
 import { keyIdOf, verifyJson } from '../core/signing.js';
+import { ageDecrypt } from './age-stream.js';
+import { NativeScryptIdentity } from './scrypt.js';
 
 /**
  * Reading an archive: the signed index (no password needed), the volumes' integrity against
@@ -110,6 +111,15 @@ export async function checkVolume(dir: string, volume: VolumeRecord): Promise<Vo
 
 export type Secret = { readonly passphrase: string } | { readonly identity: string };
 
+/** One identity per secret, so every pass over the archive reuses the file keys already opened. */
+const identities = new WeakMap<Secret, NativeScryptIdentity>();
+
+function passphraseIdentity(secret: Secret & { readonly passphrase: string }): NativeScryptIdentity {
+  let identity = identities.get(secret);
+  if (!identity) identities.set(secret, (identity = new NativeScryptIdentity(secret.passphrase)));
+  return identity;
+}
+
 export interface Member {
   readonly name: string;
   readonly size: number;
@@ -125,12 +135,9 @@ function hashedMember(name: string, size: number, source: AsyncIterable<Buffer>)
 
 /** Decrypts one volume and yields its tar members in order; each member must be consumed before the next. */
 export async function* readVolume(file: string, secret: Secret): AsyncGenerator<Member> {
-  const decrypter = new Decrypter();
-  if ('passphrase' in secret) decrypter.addPassphrase(secret.passphrase);
-  else decrypter.addIdentity(secret.identity);
-  let plaintext: ReadableStream<Uint8Array>;
+  let source: Readable;
   try {
-    plaintext = await decrypter.decrypt(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
+    source = await ageDecrypt(createReadStream(file), 'passphrase' in secret ? passphraseIdentity(secret) : secret.identity);
   } catch (cause) {
     const message = (cause as Error).message ?? '';
     if (/no identity matched|incorrect passphrase|passphrase/i.test(message)) {
@@ -142,7 +149,6 @@ export async function* readVolume(file: string, secret: Secret): AsyncGenerator<
     throw new RepatriateError('REPAT_ARCHIVE_HASH_MISMATCH', `${path.basename(file)} is not a readable age file: ${message}`, { hint: 'download the volume again', cause });
   }
   const extract = tar.extract();
-  const source = Readable.fromWeb(plaintext as never);
   source.on('error', (error) => extract.destroy(error));
   source.pipe(extract as unknown as NodeJS.WritableStream);
   try {

@@ -4,9 +4,11 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Encrypter } from 'age-encryption';
+import type { Recipient } from 'age-encryption';
 import tar from 'tar-stream';
 import { chunkSize, volumeName, type VolumeRecord } from './format.js';
+import { ageEncryptor } from './age-stream.js';
+import { NativeScryptRecipient } from './scrypt.js';
 
 /** How a volume is encrypted: the archive password (scrypt) or X25519 recipients. */
 export type Encryption =
@@ -49,15 +51,8 @@ class CiphertextHasher extends Transform {
   }
 }
 
-function encrypter(encryption: Encryption): Encrypter {
-  const e = new Encrypter();
-  if (encryption.kind === 'passphrase') {
-    e.setPassphrase(encryption.passphrase);
-    e.setScryptWorkFactor(encryption.scryptLogN);
-  } else {
-    for (const recipient of encryption.recipients) e.addRecipient(recipient);
-  }
-  return e;
+function recipientsOf(encryption: Encryption): (string | Recipient)[] {
+  return encryption.kind === 'passphrase' ? [new NativeScryptRecipient(encryption.passphrase, encryption.scryptLogN)] : [...encryption.recipients];
 }
 
 /**
@@ -76,11 +71,12 @@ export class VolumeWriter {
     readonly dir: string,
     readonly ordinal: number,
     private readonly pack: tar.Pack,
-    encrypted: ReadableStream<Uint8Array>,
+    plaintext: Readable,
+    encryptor: Transform,
   ) {
     this.name = volumeName(ordinal);
     this.partial = path.join(dir, `${this.name}.partial`);
-    this.done = pipeline(Readable.fromWeb(encrypted as never), this.hasher, createWriteStream(this.partial));
+    this.done = pipeline(plaintext, encryptor, this.hasher, createWriteStream(this.partial));
     this.failed = this.done.then(() => new Promise<never>(() => undefined));
     // A failure is reported through the next add() or finish(); until then it is not unhandled.
     this.failed.catch(() => undefined);
@@ -88,11 +84,10 @@ export class VolumeWriter {
 
   static async open(dir: string, ordinal: number, encryption: Encryption): Promise<VolumeWriter> {
     const pack = tar.pack();
-    // tar-stream speaks streamx; a Node stream between it and the web stream age reads keeps backpressure.
+    // tar-stream speaks streamx; a Node stream after it keeps backpressure through the pipeline.
     const plaintext = new PassThrough({ highWaterMark: 1024 * 1024 });
     pack.pipe(plaintext);
-    const encrypted = await encrypter(encryption).encrypt(Readable.toWeb(plaintext) as ReadableStream<Uint8Array>);
-    return new VolumeWriter(dir, ordinal, pack, encrypted);
+    return new VolumeWriter(dir, ordinal, pack, plaintext, await ageEncryptor(recipientsOf(encryption)));
   }
 
   /** Adds one member; resolves when the member is in the tar stream, rejects if the volume cannot be written. */

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { after, describe, test } from 'node:test';
+import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { ageDecrypt, ageEncryptor } from '../src/archive/age-stream.js';
+import { NativeScryptIdentity, NativeScryptRecipient } from '../src/archive/scrypt.js';
+
+/** Plaintext sizes around the 64 KiB STREAM chunk boundary, where off-by-one errors live. */
+const sizes = [0, 1, 65_535, 65_536, 65_537, 131_072, 1_000_003];
+
+async function encryptNative(plaintext: Buffer, recipients: Parameters<typeof ageEncryptor>[0]): Promise<Buffer> {
+  return buffer(Readable.from([plaintext]).pipe(await ageEncryptor(recipients)));
+}
+
+async function decryptNative(file: Buffer, identity: Parameters<typeof ageDecrypt>[1]): Promise<Buffer> {
+  return buffer(await ageDecrypt(Readable.from([file.subarray(0, 1000), file.subarray(1000)].filter((b) => b.length > 0)), identity));
+}
+
+describe('age payload with native ChaCha20-Poly1305 (B6 open format)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'repat-age-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('B6 what we write, typage and Debian age read back byte for byte, at every chunk boundary', async () => {
+    const identity = await generateX25519Identity();
+    const recipient = await identityToRecipient(identity);
+    const identityFile = path.join(dir, 'key.txt');
+    writeFileSync(identityFile, `${identity}\n`);
+    for (const size of sizes) {
+      const plaintext = randomBytes(size);
+      const file = await encryptNative(plaintext, [recipient]);
+      const decrypter = new Decrypter();
+      decrypter.addIdentity(identity);
+      assert.deepEqual(Buffer.from(await decrypter.decrypt(file)), plaintext, `typage reads ${size} bytes`);
+      const encrypted = path.join(dir, `native-${size}.age`);
+      writeFileSync(encrypted, file);
+      assert.deepEqual(execFileSync('age', ['--decrypt', '-i', identityFile, encrypted], { maxBuffer: 1 << 24 }), plaintext, `age reads ${size} bytes`);
+    }
+  });
+
+  test('B6 what typage and Debian age write, we read back byte for byte', async () => {
+    const identity = await generateX25519Identity();
+    const recipient = await identityToRecipient(identity);
+    for (const size of sizes) {
+      const plaintext = randomBytes(size);
+      const encrypter = new Encrypter();
+      encrypter.addRecipient(recipient);
+      assert.deepEqual(await decryptNative(Buffer.from(await encrypter.encrypt(plaintext)), identity), plaintext, `typage file of ${size} bytes`);
+      const plainFile = path.join(dir, `plain-${size}`);
+      writeFileSync(plainFile, plaintext);
+      const ageFile = execFileSync('age', ['--encrypt', '-r', recipient, plainFile], { maxBuffer: 1 << 24 });
+      assert.deepEqual(await decryptNative(ageFile, identity), plaintext, `age file of ${size} bytes`);
+    }
+  });
+
+  test('B6 the native scrypt recipient and identity agree with typage\'s passphrase mode both ways', async () => {
+    const plaintext = randomBytes(70_000);
+    const ours = await encryptNative(plaintext, [new NativeScryptRecipient('correct horse', 10)]);
+    const decrypter = new Decrypter();
+    decrypter.addPassphrase('correct horse');
+    assert.deepEqual(Buffer.from(await decrypter.decrypt(ours)), plaintext);
+    const encrypter = new Encrypter();
+    encrypter.setPassphrase('correct horse');
+    encrypter.setScryptWorkFactor(10);
+    assert.deepEqual(await decryptNative(Buffer.from(await encrypter.encrypt(plaintext)), new NativeScryptIdentity('correct horse')), plaintext);
+  });
+
+  test('R4 a wrong passphrase, a flipped payload byte, a truncated or an extended file are refused', async () => {
+    const plaintext = randomBytes(200_000);
+    const file = await encryptNative(plaintext, [new NativeScryptRecipient('right', 10)]);
+    await assert.rejects(decryptNative(file, new NativeScryptIdentity('wrong')), /no identity matched/);
+    const flipped = Buffer.from(file);
+    flipped[flipped.length - 70_000]! ^= 1;
+    await assert.rejects(decryptNative(flipped, new NativeScryptIdentity('right')), /failed authentication/);
+    // Cut exactly at a chunk boundary: every remaining chunk is intact, only the last-chunk flag tells.
+    const headerAndNonce = file.length - (plaintext.length + 4 * 16);
+    await assert.rejects(decryptNative(file.subarray(0, headerAndNonce + 2 * (65_536 + 16)), new NativeScryptIdentity('right')), /failed authentication|truncated/);
+    await assert.rejects(decryptNative(file.subarray(0, file.length - 1), new NativeScryptIdentity('right')), /failed authentication|truncated/);
+    await assert.rejects(decryptNative(Buffer.concat([file, Buffer.from('x')]), new NativeScryptIdentity('right')), /failed authentication|truncated/);
+    await assert.rejects(decryptNative(file.subarray(0, 40), new NativeScryptIdentity('right')), /header/);
+  });
+
+  test('B4 the identity derives each file key once and reuses it for later passes over the archive', async () => {
+    const first = await encryptNative(Buffer.from('one'), [new NativeScryptRecipient('pw', 12)]);
+    const second = await encryptNative(Buffer.from('two'), [new NativeScryptRecipient('pw', 12)]);
+    const identity = new NativeScryptIdentity('pw');
+    for (let pass = 0; pass < 3; pass++) {
+      assert.equal((await decryptNative(first, identity)).toString(), 'one');
+      assert.equal((await decryptNative(second, identity)).toString(), 'two');
+    }
+    assert.equal(identity.derivations, 2, 'one scrypt per volume header, not per pass');
+  });
+});
