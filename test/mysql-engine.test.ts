@@ -5,7 +5,7 @@ import { RowDigest } from '../src/restore/digest.js';
 import { checkValues } from '../src/engine/mysql/check.js';
 import { openMysql, type MysqlClient } from '../src/engine/mysql/client.js';
 import {
-  addPrimaryKeySql, createDatabaseSql, createForeignKeysSql, createIndexesSql, createTableSql, quoteMy, resetIdentitySql, stagingDatabase, swapSql,
+  createDatabaseSql, createForeignKeysSql, foreignKeyCheckSql, createIndexesSql, createTableSql, quoteMy, resetIdentitySql, stagingDatabase, swapSql,
 } from '../src/engine/mysql/ddl.js';
 import { mysqlField } from '../src/engine/mysql/load.js';
 
@@ -96,8 +96,8 @@ const childText = '1\t1\tslug-a\n2\t\\N\tslug-a \n3\t0\t' + 'x'.repeat(1000) + '
 
 test('B5 MariaDB round trip keeps text, numerics, timestamps, binaries and JSON exact', async () => {
   const database = await newDatabase();
-  await db.exec(createTableSql(kinds, database, false, db.capabilities));
-  await db.exec(createTableSql(child, database, false, db.capabilities));
+  await db.exec(createTableSql(kinds, database, db.capabilities));
+  await db.exec(createTableSql(child, database, db.capabilities));
   const loaded = await db.loadCopyText(database, 'kinds', kinds.columns, chunked(kindsText));
   assert.equal(loaded, kindsRows.length);
   assert.equal(await db.loadCopyText(database, 'child', child.columns, chunked(childText, 64)), 3);
@@ -122,9 +122,9 @@ test('B5 MariaDB round trip keeps text, numerics, timestamps, binaries and JSON 
   assert.deepEqual(sortLines(await collect(db.tableRows(database, 'kinds'))), sortLines(kindsText));
   assert.deepEqual(sortLines(await collect(db.tableRows(database, 'child'))), sortLines(childText));
 
-  // Keys after the rows: the long unique VARCHAR keeps its full value (hash), 'slug-a' and
+  // Indexes after the rows: the long unique VARCHAR keeps its full value (hash), 'slug-a' and
   // 'slug-a ' stay two keys as in PostgreSQL; identity moves past the highest id.
-  for (const t of [kinds, child]) for (const sql of [...addPrimaryKeySql(t, database, db.capabilities), ...createIndexesSql(t, database, db.capabilities)]) await db.exec(sql);
+  for (const t of [kinds, child]) for (const sql of createIndexesSql(t, database, db.capabilities)) await db.exec(sql);
   for (const sql of createForeignKeysSql(child, database)) await db.exec(sql);
   for (const sql of resetIdentitySql(kinds, database)) {
     const [alter] = await db.query<{ sql: string }>(sql);
@@ -136,12 +136,27 @@ test('B5 MariaDB round trip keeps text, numerics, timestamps, binaries and JSON 
   await assert.rejects(db.exec(`INSERT INTO ${quoteMy(database)}.child (id, kind_id, slug) VALUES (10, 77, 'z')`), /foreign key/i);
 });
 
+test('B5 R4 MariaDB foreign keys added without checks are proven by one anti-join each: dangling references are counted', async () => {
+  const database = await newDatabase();
+  await db.exec(createTableSql(kinds, database, db.capabilities));
+  await db.exec(createTableSql(child, database, db.capabilities));
+  await db.loadCopyText(database, 'child', child.columns, chunked(childText));
+  await db.exec('SET SESSION foreign_key_checks = 0');
+  for (const sql of createForeignKeysSql(child, database)) await db.exec(sql);
+  await db.exec('SET SESSION foreign_key_checks = 1');
+  const dangling = async (): Promise<number[]> =>
+    Promise.all(foreignKeyCheckSql(child, database).map(async (check) => Number((await db.query<{ n: string }>(check.sql))[0]!.n)));
+  // kinds is empty: child rows 1 and 3 point nowhere, row 2's NULL reference is no reference.
+  assert.deepEqual(await dangling(), [2]);
+  await db.loadCopyText(database, 'kinds', kinds.columns, chunked(kindsText));
+  assert.deepEqual(await dangling(), [0]);
+});
+
 test('B5 MariaDB identity continues past the highest loaded id', async () => {
   const database = await newDatabase();
   const t: Table = { ...kinds, name: 'ids', indexes: [] };
-  await db.exec(createTableSql(t, database, false, db.capabilities));
+  await db.exec(createTableSql(t, database, db.capabilities));
   await db.loadCopyText(database, 'ids', t.columns, chunked(kindsRows.slice(0, 4).map((r) => r.join('\t')).join('\n') + '\n'));
-  for (const sql of addPrimaryKeySql(t, database, db.capabilities)) await db.exec(sql);
   for (const sql of resetIdentitySql(t, database)) {
     const [alter] = await db.query<{ sql: string }>(sql);
     await db.exec(alter!.sql);
@@ -173,7 +188,7 @@ const limits: Table = {
 
 test('B5 MariaDB refuses values it cannot hold exactly, naming table, column and row, and loads nothing', async () => {
   const database = await newDatabase();
-  await db.exec(createTableSql(limits, database, true, db.capabilities));
+  await db.exec(createTableSql(limits, database, db.capabilities));
   const good = '1\t2020-01-01\t999.99\tü😀日本語\t2020-01-01 00:00:00+00\n';
   const bad = [
     good,
@@ -206,7 +221,7 @@ test('B5 MariaDB refuses values it cannot hold exactly, naming table, column and
 
 test('B5 MariaDB load fails on any warning rather than converting silently', async () => {
   const database = await newDatabase();
-  await db.exec(createTableSql(limits, database, true, db.capabilities));
+  await db.exec(createTableSql(limits, database, db.capabilities));
   // 2020-02-30 passes the range check but is no date: strict mode refuses it, nothing stays.
   await assert.rejects(db.loadCopyText(database, 'limits', limits.columns, chunked('1\t2020-01-01\t\\N\t\\N\t\\N\n2\t2020-02-30\t\\N\t\\N\t\\N\n')), /Incorrect date value|warning/i);
   assert.equal((await db.query(`SELECT id FROM ${quoteMy(database)}.limits`)).length, 0);
@@ -235,14 +250,14 @@ test('B5 MariaDB restore: staging database, one RENAME TABLE swap, reconcile dig
   await db.exec(createDatabaseSql(staging, db.capabilities));
   const tables = [kinds, child];
   const expected = new Map<string, string>();
-  for (const t of tables) await db.exec(createTableSql(t, staging, false, db.capabilities));
+  for (const t of tables) await db.exec(createTableSql(t, staging, db.capabilities));
   for (const [t, body] of [[kinds, kindsText], [child, childText]] as const) {
     const digest = new RowDigest();
     digest.update(Buffer.from(body));
     expected.set(t.name, digest.digest());
     await db.loadCopyText(staging, t.name, t.columns, chunked(body, 1024));
   }
-  for (const t of tables) for (const sql of [...addPrimaryKeySql(t, staging, db.capabilities), ...createIndexesSql(t, staging, db.capabilities)]) await db.exec(sql);
+  for (const t of tables) for (const sql of createIndexesSql(t, staging, db.capabilities)) await db.exec(sql);
   for (const t of tables) for (const sql of createForeignKeysSql(t, staging)) await db.exec(sql);
   await db.exec(swapSql(tables.map((t) => t.name), staging, target));
   await db.exec(`DROP DATABASE ${quoteMy(staging)}`);

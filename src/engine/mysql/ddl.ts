@@ -165,15 +165,15 @@ function keyBytes(table: Table, columns: readonly string[], layout: Layout): num
 const tableOptions = (caps: MysqlCapabilities): string => `ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=${caps.collation}`;
 
 /**
- * CREATE TABLE without secondary indexes and foreign keys. With `withPrimaryKey` (the default)
- * the primary key and AUTO_INCREMENT come with the table; without it, {@link addPrimaryKeySql}
- * adds both after the rows in one ALTER (one table rebuild).
+ * CREATE TABLE with its primary key and AUTO_INCREMENT, without secondary indexes and foreign
+ * keys. InnoDB stores rows in primary-key order: declaring the key before LOAD DATA appends rows
+ * (they arrive in key order, mostly) where adding it afterwards rebuilds the whole table.
  */
-export function createTableSql(table: Table, database?: string, withPrimaryKey = true, caps: MysqlCapabilities = mariadbDefaults): string {
+export function createTableSql(table: Table, database?: string, caps: MysqlCapabilities = mariadbDefaults): string {
   checkTableDefinition(table, caps);
   const layout = layoutOf(table);
-  const parts = table.columns.map((c) => columnSql(c, layout, caps, withPrimaryKey && c.identity === true));
-  if (withPrimaryKey) parts.push(...keyClauses(table));
+  const parts = table.columns.map((c) => columnSql(c, layout, caps, c.identity === true));
+  parts.push(...keyClauses(table));
   return `CREATE TABLE ${named(table.name, database)} (\n  ${parts.join(',\n  ')}\n) ${tableOptions(caps)}`;
 }
 
@@ -185,15 +185,6 @@ function keyClauses(table: Table): string[] {
     if (c.identity && table.primaryKey[0] !== c.name) clauses.push(`KEY ${quoteMy(`${table.name}_${c.name}_identity`.slice(0, 64))} (${quoteMy(c.name)})`);
   }
   return clauses;
-}
-
-export function addPrimaryKeySql(table: Table, database?: string, caps: MysqlCapabilities = mariadbDefaults): string[] {
-  const layout = layoutOf(table);
-  const alters = [
-    ...keyClauses(table).map((k) => `ADD ${k}`),
-    ...table.columns.filter((c) => c.identity).map((c) => `MODIFY ${columnSql(c, layout, caps, true)}`),
-  ];
-  return alters.length > 0 ? [`ALTER TABLE ${named(table.name, database)} ${alters.join(', ')}`] : [];
 }
 
 function indexColumns(table: Table, index: Index, layout: Layout, caps: MysqlCapabilities): { sql: string; hash: boolean } {
@@ -225,17 +216,21 @@ function indexColumns(table: Table, index: Index, layout: Layout, caps: MysqlCap
   };
 }
 
+/** All secondary indexes of a table in one ALTER: one scan of the table instead of one per index. */
 export function createIndexesSql(table: Table, database?: string, caps: MysqlCapabilities = mariadbDefaults): string[] {
+  if (table.indexes.length === 0) return [];
   const layout = layoutOf(table);
-  return table.indexes.map((index) => {
+  const clauses = table.indexes.map((index) => {
     const { sql, hash } = indexColumns(table, index, layout, caps);
-    return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteMy(index.name)} ON ${named(table.name, database)} (${sql})${hash ? ' USING HASH' : ''}`;
+    return `ADD ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteMy(index.name)} (${sql})${hash ? ' USING HASH' : ''}`;
   });
+  return [`ALTER TABLE ${named(table.name, database)} ${clauses.join(', ')}`];
 }
 
 /**
- * All foreign keys of a table in one ALTER: with checks on, InnoDB copies the table for each
- * ALTER that adds a key, so one statement per table instead of one per key.
+ * All foreign keys of a table in one ALTER. Run it with foreign_key_checks off: InnoDB then adds
+ * the keys in place, where with checks on it copies the whole table; {@link foreignKeyCheckSql}
+ * proves afterwards, with one indexed anti-join per key, that every reference resolves.
  */
 export function createForeignKeysSql(table: Table, database?: string): string[] {
   if (table.foreignKeys.length === 0) return [];
@@ -245,6 +240,17 @@ export function createForeignKeysSql(table: Table, database?: string): string[] 
       `REFERENCES ${named(fk.refTable, database)} (${fk.refColumns.map(quoteMy).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}`,
   );
   return [`ALTER TABLE ${named(table.name, database)} ${clauses.join(', ')}`];
+}
+
+/** Per foreign key, a SELECT of the number of rows (`n`) whose reference resolves to no row (MATCH SIMPLE: a NULL part skips the row). */
+export function foreignKeyCheckSql(table: Table, database?: string): { readonly name: string; readonly refTable: string; readonly sql: string }[] {
+  return table.foreignKeys.map((fk) => ({
+    name: fk.name,
+    refTable: fk.refTable,
+    sql:
+      `SELECT COUNT(*) AS n FROM ${named(table.name, database)} c WHERE ${fk.columns.map((col) => `c.${quoteMy(col)} IS NOT NULL`).join(' AND ')} ` +
+      `AND NOT EXISTS (SELECT 1 FROM ${named(fk.refTable, database)} p WHERE ${fk.columns.map((col, i) => `p.${quoteMy(fk.refColumns[i]!)} = c.${quoteMy(col)}`).join(' AND ')})`,
+  }));
 }
 
 /**

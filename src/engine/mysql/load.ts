@@ -85,6 +85,13 @@ export function loadDataSql(database: string, table: string, columns: readonly C
   columns.forEach((column, i) => {
     const name = quoteMy(column.name);
     const v = `@v${i}`;
+    if (column.identity) {
+      // MariaDB ignores NO_AUTO_VALUE_ON_ZERO for a column LOAD DATA fills directly once the
+      // statement has a SET clause, and turns an id 0 into a new id; assigned in SET, 0 stays 0.
+      targets.push(v);
+      sets.push(`${name} = ${v}`);
+      return;
+    }
     switch (column.type.kind) {
       case 'bool':
         targets.push(v);
