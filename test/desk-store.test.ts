@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { migrations } from '../src/workflow/store/migrations.js';
+import { openDeskStore } from '../src/workflow/store/store.js';
+import { appendAudit, listAudit } from '../src/workflow/audit.js';
+import { canMove, requestStates, transition } from '../src/workflow/states.js';
+import { RepatriateError } from '../src/core/errors.js';
+import { scratchStore, storeKinds } from './desk-helpers.js';
+import { cleanupDatabases } from './helpers.js';
+
+after(cleanupDatabases);
+
+for (const kind of storeKinds) {
+  describe(`desk store on ${kind}`, () => {
+    test('M13 versioned migrations run once, in order, and again find nothing to do', async () => {
+      const location = await scratchStore(kind, 'mig');
+      const store = await openDeskStore(location);
+      const versions = await store.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      assert.deepEqual(versions.map((v) => v.version), migrations.map((m) => m.version));
+      await store.close();
+      const again = await openDeskStore(location);
+      const count = await again.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
+      assert.equal(Number(count[0]!.n), migrations.length, 'reopening applies nothing twice');
+      await again.close();
+    });
+
+    test('M13 the audit trail is append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
+      const store = await openDeskStore(await scratchStore(kind, 'audit'));
+      try {
+        await store.transaction((sql) => appendAudit(sql, new Date('2026-11-25T10:00:00Z'), { actor: 'cli:test', action: 'test.write', subject: 'x:1', details: { a: 1 } }));
+        await assert.rejects(store.query("UPDATE audit SET actor = 'someone else'"), /append-only/);
+        await assert.rejects(store.query('DELETE FROM audit'), /append-only/);
+        await assert.rejects(store.query('TRUNCATE audit'), /append-only/);
+        const rows = await store.transaction((sql) => listAudit(sql));
+        assert.equal(rows.length, 1);
+        assert.equal(rows[0]!.actor, 'cli:test');
+        assert.deepEqual(rows[0]!.details, { a: 1 });
+        assert.equal(rows[0]!.at, '2026-11-25T10:00:00.000Z');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('M13 a failed unit of work leaves nothing behind (transaction rollback)', async () => {
+      const store = await openDeskStore(await scratchStore(kind, 'tx'));
+      try {
+        await assert.rejects(store.transaction(async (sql) => {
+          await appendAudit(sql, new Date(), { actor: 'cli:test', action: 'half', subject: 'x:1' });
+          throw new Error('boom');
+        }), /boom/);
+        const rows = await store.query('SELECT * FROM audit');
+        assert.equal(rows.length, 0);
+        // Concurrent units of work run one after another on the one connection.
+        await Promise.all([1, 2, 3, 4].map((i) => store.transaction((sql) => appendAudit(sql, new Date(), { actor: 'cli:test', action: `p${i}`, subject: 'x:1' }))));
+        assert.equal((await store.query('SELECT * FROM audit')).length, 4);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+describe('request state machine', () => {
+  test('M13 every legal move passes and every other move is refused with the states named', () => {
+    const legal = [
+      ['draft', 'submitted'], ['submitted', 'checks'], ['submitted', 'rejected'], ['checks', 'approved'], ['checks', 'rejected'],
+      ['approved', 'scheduled'], ['approved', 'rejected'], ['scheduled', 'scheduled'], ['scheduled', 'frozen'], ['scheduled', 'rejected'],
+      ['frozen', 'building'], ['building', 'ready'], ['ready', 'downloaded'], ['ready', 'expired'], ['downloaded', 'expired'], ['expired', 'purged'],
+    ];
+    const allowed = new Set(legal.map(([a, b]) => `${a}>${b}`));
+    let refused = 0;
+    for (const from of requestStates) {
+      for (const to of requestStates) {
+        if (allowed.has(`${from}>${to}`)) {
+          assert.equal(transition(from, to), to);
+          assert.ok(canMove(from, to));
+        } else {
+          assert.throws(() => transition(from, to), (e: unknown) => e instanceof RepatriateError && e.code === 'REPAT_DESK_STATE' && e.message.includes(from) && e.message.includes(to));
+          refused++;
+        }
+      }
+    }
+    assert.equal(refused, requestStates.length ** 2 - legal.length);
+  });
+});
