@@ -118,9 +118,6 @@ export async function submitRequest(sql: Sql, input: SubmitInput, ctx: SubmitCon
       hint: 'extranet and invited users count, deactivated ones do not (M4): buy more seats or deactivate users',
     });
   }
-  const open = await sql.query<{ id: number }>("SELECT id FROM requests WHERE account_url = $1 AND state IN ('draft', 'submitted', 'checks', 'approved', 'scheduled', 'frozen', 'building')", [customer.accountUrl]);
-  if (open.length > 0) throw new RepatriateError('REPAT_DESK_CONFLICT', `request ${open[0]!.id} of this account is still in progress`, { hint: 'wait for it to finish or ask the operator in its message thread' });
-
   const freeUsed = (await sql.query("SELECT 1 FROM requests WHERE account_url = $1 AND free_build AND state <> 'rejected'", [customer.accountUrl])).length > 0;
   const orderId = freeUsed ? await paidOrderFor(sql, customer.accountUrl) : null;
   if (freeUsed && orderId === null) {
