@@ -21,6 +21,8 @@ export interface Administrator {
 }
 
 export interface CloudGateway {
+  /** Opens the cloud's database now rather than on first use (an embedded one takes a moment). */
+  open(): Promise<void>;
   accountFacts(address: string): Promise<AccountFacts>;
   kernelBytes(modules: Record<string, string>): Promise<number>;
   verifyAdministrator(address: string, login: string, password: string): Promise<Administrator>;
@@ -42,6 +44,9 @@ export function referenceCloudGateway(home: string, manifest: Manifest = referen
     return opened;
   };
   return {
+    async open() {
+      await cloud();
+    },
     async accountFacts(address) {
       return readAccountFacts((await cloud()).db, manifest, address);
     },
