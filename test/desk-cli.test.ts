@@ -8,7 +8,8 @@ import { silentProgress } from '../src/core/progress.js';
 import { initCloud, withCloud } from '../src/platform/cloud.js';
 import { takeSnapshot } from '../src/platform/snapshot.js';
 import { readArchive } from './archive-helpers.js';
-import { removeDir, root, runCli, tempDir } from './helpers.js';
+import { createDatabase } from '../src/engine/postgres/admin.js';
+import { cleanupDatabases, removeDir, root, runCli, scratchDatabase, tempDir } from './helpers.js';
 
 const acme = 'https://acme.cloud.example';
 const night = '2026-11-24';
@@ -104,6 +105,37 @@ describe('desk commands', () => {
     assert.equal(unknownAccount.code, 4);
   });
 
+  test('M1 M13 desk commands act as a named operator: queue, decisions, orders and payments, audit', async () => {
+    const url = scratchDatabase('desk_cli');
+    await createDatabase(url);
+    process.env['DATABASE_URL'] = url;
+    try {
+      const noOperator = await runCli(['desk', 'queue'], home);
+      assert.equal(noOperator.code, 2);
+      assert.match(noOperator.stderr, /--operator/);
+      assert.equal((await runCli(['operator', 'add', '--email', 'ivan@vendor.example', '--password-file', await file('ivan.pw', 'operator passphrase two')], home)).code, 0);
+      const unknown = await runCli(['desk', 'queue', '--operator', 'nobody@vendor.example'], home);
+      assert.equal(unknown.code, 34);
+      const as = ['--operator', 'ivan@vendor.example', '--json'];
+      assert.deepEqual(JSON.parse((await runCli(['desk', 'queue', ...as], home)).stdout), { requests: [] });
+      const missing = await runCli(['desk', 'approve', '1', ...as], home);
+      assert.equal(missing.code, 34);
+      const badState = await runCli(['desk', 'queue', '--state', 'sleeping', ...as], home);
+      assert.equal(badState.code, 2);
+      const order = JSON.parse((await runCli(['desk', 'order', '--account', acme, '--price', '100', ...as], home)).stdout) as { id: number; priceCents: number; state: string };
+      assert.equal(order.priceCents, 10000, 'the price is configurable');
+      assert.equal(order.state, 'open');
+      const paid = await runCli(['desk', 'payment', String(order.id), '--reference', 'invoice 17', ...as], home);
+      assert.equal(JSON.parse(paid.stdout).state, 'paid');
+      assert.equal((await runCli(['desk', 'payment', String(order.id), '--reference', 'again', ...as], home)).code, 37);
+      const audit = JSON.parse((await runCli(['desk', 'audit', ...as], home)).stdout) as { entries: { action: string; actor: string }[] };
+      assert.deepEqual(audit.entries.filter((e) => e.action.startsWith('order.')).map((e) => [e.action, e.actor]), [['order.paid', 'operator:ivan@vendor.example'], ['order.create', 'operator:ivan@vendor.example']]);
+    } finally {
+      delete process.env['DATABASE_URL'];
+      await cleanupDatabases();
+    }
+  });
+
   test('M13 serve: the desk API listens on a port, serves OpenAPI, and stops cleanly', async () => {
     const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--port', '0', '--json'], { env: { ...process.env, REPATRIATE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -128,5 +160,15 @@ describe('desk commands', () => {
     }
     const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
     assert.equal(code, 0, stderr);
+  });
+
+  test('B2 M2 M7 M13 the desk demo goes from license to assessment, request, approval and final date', async () => {
+    const demo = await runCli(['desk', 'demo'], home);
+    assert.equal(demo.code, 0, demo.stderr);
+    assert.match(demo.stdout, /is valid for a migration/);
+    assert.match(demo.stdout, /seats \(M4\): \d+ active of 250/);
+    assert.match(demo.stdout, /request 1: checks, free build/);
+    assert.match(demo.stdout, /request 1: scheduled; asked for \d{4}-\d{2}-\d{2}, final date/);
+    assert.match(demo.stdout, /request\.submit → request\.checks → request\.approve → request\.schedule/);
   });
 });

@@ -5,6 +5,7 @@ import { archiveCommands } from './commands/archive.js';
 import { assessCommand } from './commands/assess.js';
 import { cloudCommand } from './commands/cloud.js';
 import { demoCommand } from './commands/demo.js';
+import { deskCommand } from './commands/desk.js';
 import { licenseCommand } from './commands/license.js';
 import { operatorCommand } from './commands/operator.js';
 import { restoreCommand } from './commands/restore.js';
@@ -23,6 +24,7 @@ program.addCommand(restoreCommand());
 program.addCommand(licenseCommand());
 program.addCommand(assessCommand());
 program.addCommand(operatorCommand());
+program.addCommand(deskCommand());
 program.addCommand(serveCommand());
 program.addCommand(demoCommand());
 

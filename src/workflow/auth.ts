@@ -88,3 +88,10 @@ export async function sessionPrincipal(sql: Sql, token: string, at: Date): Promi
 export async function endSession(sql: Sql, token: string): Promise<void> {
   await sql.query('DELETE FROM sessions WHERE token_sha256 = $1', [tokenHash(token)]);
 }
+
+/** The operator the vendor's own command line acts as (it has the store; it signs no one in). */
+export async function operatorByEmail(sql: Sql, email: string): Promise<Principal & { role: 'operator' }> {
+  const [row] = await sql.query<{ id: number; email: string }>('SELECT id, email FROM operators WHERE email = $1', [email.trim().toLowerCase()]);
+  if (!row) throw new RepatriateError('REPAT_DESK_NOT_FOUND', `no operator ${email}`, { hint: 'add one with `repatriate operator add`, or list them with `repatriate operator list`' });
+  return { role: 'operator', operatorId: row.id, email: row.email };
+}

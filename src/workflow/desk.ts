@@ -153,6 +153,10 @@ export class Desk {
     return this.store.transaction((sql) => auth.addOperator(sql, email, password, this.clock(), actor));
   }
 
+  operator(email: string): Promise<Principal> {
+    return this.store.transaction((sql) => auth.operatorByEmail(sql, email));
+  }
+
   listOperators(): ReturnType<typeof auth.listOperators> {
     return this.store.transaction((sql) => auth.listOperators(sql));
   }
