@@ -494,3 +494,34 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('desk notifications without a working SMTP server', () => {
+  test('M13 an unreachable SMTP server does not undo the action: the notice is recorded with the failure, and no secret appears in it', async () => {
+    const desk = await openDesk({ home, store: await scratchStore('postgres', 'mailfail'), clock: manualClock('2026-11-25T09:00:00Z').now, licenseKeys: [signer.publicKey], mail: { url: 'smtp://desk:smtp-secret-pw@127.0.0.1:1', from: 'desk@vendor.example' } });
+    const app = await buildDeskApp({ desk });
+    try {
+      await desk.addOperator(operator.email, operator.password, 'cli:test');
+      const inject = async (url: string, body: unknown, token?: string) => {
+        const r = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: JSON.stringify(body) });
+        return { status: r.statusCode, body: JSON.parse(r.body) };
+      };
+      const key = licenseKeyFor(signer);
+      await inject(`/api/licenses/${key}/activation`, { installationUrl: 'https://x.example' });
+      await inject(`/api/licenses/${key}/registration`, { owner: 'X', email: 'x@x.example' });
+      const token = (await inject('/api/sessions', { accountUrl: acme, login: 'admin@acme.cloud.example', password: passwords.acme })).body.token as string;
+      const created = await inject('/api/requests', { licenseKey: key, requestedDate: '2026-12-10', termsVersion: desk.termsVersion, acceptTerms: true }, token);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const operatorToken = (await inject('/api/operator/sessions', operator)).body.token as string;
+      const list = await app.inject({ method: 'GET', url: '/api/operator/notifications', headers: { authorization: `Bearer ${operatorToken}` } });
+      const notices = JSON.parse(list.body) as { mailConfigured: boolean; notifications: { sentAt: string | null; error: string | null; subject: string }[] };
+      assert.equal(notices.mailConfigured, true);
+      assert.equal(notices.notifications.length, 1);
+      assert.equal(notices.notifications[0]!.sentAt, null);
+      assert.match(notices.notifications[0]!.error ?? '', /failed/);
+      assert.ok(!list.body.includes('smtp-secret-pw'), 'the SMTP password is redacted');
+    } finally {
+      await app.close();
+      await desk.close();
+    }
+  });
+});

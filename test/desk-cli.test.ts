@@ -170,5 +170,6 @@ describe('desk commands', () => {
     assert.match(demo.stdout, /request 1: checks, free build/);
     assert.match(demo.stdout, /request 1: scheduled; asked for \d{4}-\d{2}-\d{2}, final date/);
     assert.match(demo.stdout, /request\.submit → request\.checks → request\.approve → request\.schedule/);
+    assert.match(demo.stdout, /\(recorded; no SMTP configured\)/, 'without SMTP, notifications are recorded, not sent');
   });
 });
