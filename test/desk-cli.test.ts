@@ -57,52 +57,61 @@ describe('desk commands', () => {
     const before = await runCli(['license', 'issue', '--edition', 'professional', '--seats', '100', '--until', '2030-12-31', '--json'], home);
     assert.equal(before.code, 0, before.stderr);
     assert.equal(JSON.parse(before.stdout).recorded, false, 'no desk yet: nothing to record into');
+    // The rest on a PostgreSQL store: each command opens the store, and a server opens faster than PGlite.
+    const url = scratchDatabase('desk_license');
+    await createDatabase(url);
+    process.env['DATABASE_URL'] = url;
+    try {
 
-    const shortPw = await runCli(['operator', 'add', '--email', 'olga@vendor.example', '--password-file', await file('op-short.pw', 'too short')], home);
-    assert.equal(shortPw.code, 2);
-    assert.match(shortPw.stderr, /12 characters/);
-    const added = await runCli(['operator', 'add', '--email', 'Olga@Vendor.example', '--password-file', await file('op.pw', 'operator passphrase one'), '--json'], home);
-    assert.equal(added.code, 0, added.stderr);
-    assert.equal(JSON.parse(added.stdout).email, 'olga@vendor.example');
-    const twice = await runCli(['operator', 'add', '--email', 'olga@vendor.example', '--password-file', await file('op.pw', 'operator passphrase one')], home);
-    assert.equal(twice.code, 37);
-    const list = await runCli(['operator', 'list', '--json'], home);
-    assert.deepEqual(JSON.parse(list.stdout).operators.map((o: { email: string }) => o.email), ['olga@vendor.example']);
+      const shortPw = await runCli(['operator', 'add', '--email', 'olga@vendor.example', '--password-file', await file('op-short.pw', 'too short')], home);
+      assert.equal(shortPw.code, 2);
+      assert.match(shortPw.stderr, /12 characters/);
+      const added = await runCli(['operator', 'add', '--email', 'Olga@Vendor.example', '--password-file', await file('op.pw', 'operator passphrase one'), '--json'], home);
+      assert.equal(added.code, 0, added.stderr);
+      assert.equal(JSON.parse(added.stdout).email, 'olga@vendor.example');
+      const twice = await runCli(['operator', 'add', '--email', 'olga@vendor.example', '--password-file', await file('op.pw', 'operator passphrase one')], home);
+      assert.equal(twice.code, 37);
+      const list = await runCli(['operator', 'list', '--json'], home);
+      assert.deepEqual(JSON.parse(list.stdout).operators.map((o: { email: string }) => o.email), ['olga@vendor.example']);
 
-    const issued = await runCli(['license', 'issue', '--edition', 'professional', '--seats', '100', '--until', '2030-12-31', '--json'], home);
-    const { key, recorded } = JSON.parse(issued.stdout) as { key: string; recorded: boolean };
-    assert.equal(recorded, true);
-    const check = async (k: string) => runCli(['license', 'check', k, '--json'], home);
-    let r = await check(key);
-    assert.equal(r.code, 30);
-    assert.equal(JSON.parse(r.stdout).problem, 'not-activated');
-    assert.equal((await runCli(['license', 'activate', key, '--installation', 'https://intranet.acme.example'], home)).code, 0);
-    r = await check(key);
-    assert.equal(JSON.parse(r.stdout).problem, 'not-registered');
-    const reg = await runCli(['license', 'register', key, '--owner', 'Acme GmbH', '--email', 'it@acme.example'], home);
-    assert.equal(reg.code, 0, reg.stderr);
-    r = await check(key);
-    assert.equal(r.code, 0, r.stdout);
-    assert.equal(JSON.parse(r.stdout).valid, true);
-    assert.ok(!r.stdout.includes('Acme GmbH'), 'the check never names the owner');
-    const human = await runCli(['license', 'check', 'RPL1.garbage.x'], home);
-    assert.equal(human.code, 20);
-    assert.match(human.stdout, /malformed/);
-    assert.match(human.stdout, /hint:/);
+      const issued = await runCli(['license', 'issue', '--edition', 'professional', '--seats', '100', '--until', '2030-12-31', '--json'], home);
+      const { key, recorded } = JSON.parse(issued.stdout) as { key: string; recorded: boolean };
+      assert.equal(recorded, true);
+      const check = async (k: string) => runCli(['license', 'check', k, '--json'], home);
+      let r = await check(key);
+      assert.equal(r.code, 30);
+      assert.equal(JSON.parse(r.stdout).problem, 'not-activated');
+      assert.equal((await runCli(['license', 'activate', key, '--installation', 'https://intranet.acme.example'], home)).code, 0);
+      r = await check(key);
+      assert.equal(JSON.parse(r.stdout).problem, 'not-registered');
+      const reg = await runCli(['license', 'register', key, '--owner', 'Acme GmbH', '--email', 'it@acme.example'], home);
+      assert.equal(reg.code, 0, reg.stderr);
+      r = await check(key);
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(JSON.parse(r.stdout).valid, true);
+      assert.ok(!r.stdout.includes('Acme GmbH'), 'the check never names the owner');
+      const human = await runCli(['license', 'check', 'RPL1.garbage.x'], home);
+      assert.equal(human.code, 20);
+      assert.match(human.stdout, /malformed/);
+      assert.match(human.stdout, /hint:/);
 
-    // B2 the assessment from the command line, against the same registry.
-    const assessed = await runCli(['assess', '--account', acme, '--license', key, '--json'], home);
-    const a = JSON.parse(assessed.stdout);
-    const autoRenew = await withCloud(home, async (c) => (await c.db.query<{ auto_renew: boolean }>('SELECT auto_renew FROM cloud_tenant WHERE address = $1', [acme]))[0]!.auto_renew);
-    assert.equal(a.autoRenewal.on, autoRenew);
-    assert.equal(assessed.code, a.eligible ? 0 : 31);
-    assert.ok(a.seats.active > 0 && a.seats.notCounted.bot > 0);
-    assert.ok(a.milliseconds < 2000, `B2 assessed in ${a.milliseconds} ms`);
-    const text = await runCli(['assess', '--account', acme, '--license', key], home);
-    assert.match(text.stdout, /seats \(M4\): \d+ active of 100/);
-    assert.match(text.stdout, /edition gap \(M6\)/);
-    const unknownAccount = await runCli(['assess', '--account', 'https://nobody.cloud.example', '--license', key], home);
-    assert.equal(unknownAccount.code, 4);
+      // B2 the assessment from the command line, against the same registry.
+      const assessed = await runCli(['assess', '--account', acme, '--license', key, '--json'], home);
+      const a = JSON.parse(assessed.stdout);
+      const autoRenew = await withCloud(home, async (c) => (await c.db.query<{ auto_renew: boolean }>('SELECT auto_renew FROM cloud_tenant WHERE address = $1', [acme]))[0]!.auto_renew);
+      assert.equal(a.autoRenewal.on, autoRenew);
+      assert.equal(assessed.code, a.eligible ? 0 : 31);
+      assert.ok(a.seats.active > 0 && a.seats.notCounted.bot > 0);
+      assert.ok(a.milliseconds < 2000, `B2 assessed in ${a.milliseconds} ms`);
+      const text = await runCli(['assess', '--account', acme, '--license', key], home);
+      assert.match(text.stdout, /seats \(M4\): \d+ active of 100/);
+      assert.match(text.stdout, /edition gap \(M6\)/);
+      const unknownAccount = await runCli(['assess', '--account', 'https://nobody.cloud.example', '--license', key], home);
+      assert.equal(unknownAccount.code, 4);
+    } finally {
+      delete process.env['DATABASE_URL'];
+      await cleanupDatabases();
+    }
   });
 
   test('M1 M13 desk commands act as a named operator: queue, decisions, orders and payments, audit', async () => {
