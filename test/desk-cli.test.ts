@@ -62,7 +62,6 @@ describe('desk commands', () => {
     await createDatabase(url);
     process.env['DATABASE_URL'] = url;
     try {
-
       const shortPw = await runCli(['operator', 'add', '--email', 'olga@vendor.example', '--password-file', await file('op-short.pw', 'too short')], home);
       assert.equal(shortPw.code, 2);
       assert.match(shortPw.stderr, /12 characters/);

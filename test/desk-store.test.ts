@@ -4,9 +4,11 @@ import { migrations } from '../src/workflow/store/migrations.js';
 import { openDeskStore } from '../src/workflow/store/store.js';
 import { appendAudit, listAudit } from '../src/workflow/audit.js';
 import { canMove, requestStates, transition } from '../src/workflow/states.js';
-import { RepatriateError } from '../src/core/errors.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { errorCodes, RepatriateError, type ErrorCode } from '../src/core/errors.js';
 import { scratchStore, storeKinds } from './desk-helpers.js';
-import { cleanupDatabases } from './helpers.js';
+import { cleanupDatabases, root } from './helpers.js';
 
 after(cleanupDatabases);
 
@@ -81,5 +83,21 @@ describe('request state machine', () => {
       }
     }
     assert.equal(refused, requestStates.length ** 2 - legal.length);
+  });
+});
+
+describe('desk error codes', () => {
+  test('M13 every desk error code has its own exit code (30–39) and docs/errors.md documents it', () => {
+    const documented = new Map<string, number>();
+    for (const line of readFileSync(path.join(root, 'docs/errors.md'), 'utf8').split('\n')) {
+      const row = /^\|\s*(\d+)\s*\|\s*`(REPAT_[A-Z_]+)`\s*\|/.exec(line);
+      if (row) documented.set(row[2]!, Number(row[1]));
+    }
+    const desk = (Object.keys(errorCodes) as ErrorCode[]).filter((c) => c.startsWith('REPAT_DESK_') || c === 'REPAT_LICENSE_UNREGISTERED' || c === 'REPAT_SIGNATURE_INVALID');
+    assert.equal(desk.length, 9);
+    for (const code of desk) {
+      assert.ok(errorCodes[code].exit >= 30 && errorCodes[code].exit <= 39, `${code} exits in 30–39`);
+      assert.equal(documented.get(code), errorCodes[code].exit, `docs/errors.md documents ${code}`);
+    }
   });
 });
