@@ -10,8 +10,8 @@ import { cloudStats, type CloudStats } from '../src/platform/stats.js';
 import { buildDeskApp } from '../src/server/desk/app.js';
 import { openDesk, type Desk } from '../src/workflow/desk.js';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp.js';
-import { generateSigningKey, licenseKeyFor, manualClock, scratchStore, storeKinds } from './desk-helpers.js';
-import { cleanupDatabases, removeDir, tempDir } from './helpers.js';
+import { cleanupStores, generateSigningKey, licenseKeyFor, manualClock, scratchStore, storeKinds } from './desk-helpers.js';
+import { removeDir, tempDir } from './helpers.js';
 
 const acme = 'https://acme.cloud.example';
 const globex = 'https://globex.cloud.example';
@@ -46,7 +46,7 @@ before(async () => {
 let employeeLogin = '';
 
 after(async () => {
-  await cleanupDatabases();
+  await cleanupStores();
   await removeDir(home);
 });
 
@@ -454,7 +454,7 @@ for (const kind of storeKinds) {
         assert.ok(xml.status >= 400 && xml.status < 500, `${url} xml → ${xml.status}`);
         sent++;
       }
-      for (const id of ['0', '-1', 'abc', '1.5', '99999999999', '%00', "1'--"]) {
+      for (const id of ['0', '-1', 'abc', '1.5', '2147483648', '99999999999', '%00', "1'--"]) {
         for (const url of [`/api/requests/${id}`, `/api/operator/requests/${id}`]) {
           const r = await call('GET', url, { token: url.includes('operator') ? operatorToken : token });
           assert.ok(r.status === 400 || r.status === 404, `${url} → ${r.status}`);

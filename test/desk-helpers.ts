@@ -2,18 +2,30 @@ import { createDatabase } from '../src/engine/postgres/admin.js';
 import { generateSigningKey, type SigningKey } from '../src/core/signing.js';
 import { encodeLicense, type LicensePayload } from '../src/license/key.js';
 import type { StoreLocation } from '../src/workflow/store/store.js';
-import { scratchDatabase, tempDir } from './helpers.js';
+import { cleanupDatabases, removeDir, scratchDatabase, tempDir } from './helpers.js';
 import path from 'node:path';
 
 /** The two stores every desk suite runs on: the embedded default and a PostgreSQL server. */
 export const storeKinds = ['pglite', 'postgres'] as const;
 export type StoreKind = (typeof storeKinds)[number];
 
+const folders: string[] = [];
+
 export async function scratchStore(kind: StoreKind, label: string): Promise<StoreLocation> {
-  if (kind === 'pglite') return { engine: 'pglite', dir: path.join(await tempDir(`desk-${label}`), 'desk', 'db') };
+  if (kind === 'pglite') {
+    const folder = await tempDir(`desk-${label}`);
+    folders.push(folder);
+    return { engine: 'pglite', dir: path.join(folder, 'desk', 'db') };
+  }
   const url = scratchDatabase(`desk_${label}`);
   await createDatabase(url);
   return { engine: 'postgres', url };
+}
+
+/** Drops the scratch stores of this process: PostgreSQL databases and embedded folders. */
+export async function cleanupStores(): Promise<void> {
+  await cleanupDatabases();
+  for (const folder of folders.splice(0)) await removeDir(folder);
 }
 
 /** A fixed clock the test moves by hand. */

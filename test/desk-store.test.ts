@@ -7,10 +7,10 @@ import { canMove, requestStates, transition } from '../src/workflow/states.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorCodes, RepatriateError, type ErrorCode } from '../src/core/errors.js';
-import { scratchStore, storeKinds } from './desk-helpers.js';
-import { cleanupDatabases, root } from './helpers.js';
+import { cleanupStores, scratchStore, storeKinds } from './desk-helpers.js';
+import { root } from './helpers.js';
 
-after(cleanupDatabases);
+after(cleanupStores);
 
 for (const kind of storeKinds) {
   describe(`desk store on ${kind}`, () => {

@@ -18,7 +18,7 @@ const text = (max: number) => z.string().min(1).max(max);
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }) });
 
-export const idParams = z.strictObject({ id: z.string().regex(/^[1-9]\d{0,9}$/, 'a positive whole number') });
+export const idParams = z.strictObject({ id: z.string().regex(/^[1-9]\d{0,8}$/, 'a positive whole number below one billion') });
 export const keyParams = z.strictObject({ key: licenseKey });
 
 export const licenseCheck = z.object({
