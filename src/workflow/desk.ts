@@ -14,7 +14,7 @@ import { deliverNotices, listNotifications, recordNotices, type Notice, type Not
 import * as orders from './orders.js';
 import * as requests from './requests.js';
 import type { RequestState } from './states.js';
-import { deskStoreLocation, openDeskStore, type DeskStore, type StoreLocation } from './store/store.js';
+import { deskStoreLocation, openDeskStore, type DeskStore, type Sql, type StoreLocation } from './store/store.js';
 import * as telephony from './telephony.js';
 
 /**
@@ -73,7 +73,8 @@ export class Desk {
     return this.mailer !== undefined;
   }
 
-  private async withNotices<T>(work: (sql: Parameters<Parameters<DeskStore['transaction']>[0]>[0], notify: (n: Notice[]) => void) => Promise<T>): Promise<T> {
+  /** Runs an action and sends the notices it queued once its transaction has committed. */
+  private async withNotices<T>(work: (sql: Sql, notify: (n: Notice[]) => void) => Promise<T>): Promise<T> {
     let ids: number[] = [];
     const result = await this.store.transaction(async (sql) => {
       const notices: Notice[] = [];
