@@ -31,6 +31,8 @@ const deskStatus: Partial<Record<ErrorCode, number>> = {
   REPAT_LICENSE_UNREGISTERED: 422,
   REPAT_SIGNATURE_INVALID: 422,
   REPAT_ACCOUNT_UNKNOWN: 404,
+  // The desk serves a cloud; without it the service, not the request, is at fault.
+  REPAT_CLOUD_MISSING: 503,
 };
 
 export async function buildDeskApp(options: DeskAppOptions): Promise<FastifyInstance> {
