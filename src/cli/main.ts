@@ -2,10 +2,14 @@
 import { Command, CommanderError } from 'commander';
 import { errorCodes } from '../core/errors.js';
 import { archiveCommands } from './commands/archive.js';
+import { assessCommand } from './commands/assess.js';
 import { cloudCommand } from './commands/cloud.js';
 import { demoCommand } from './commands/demo.js';
+import { deskCommand } from './commands/desk.js';
 import { licenseCommand } from './commands/license.js';
+import { operatorCommand } from './commands/operator.js';
 import { restoreCommand } from './commands/restore.js';
+import { serveCommand } from './commands/serve.js';
 import { reportError } from './output.js';
 
 const program = new Command('repatriate')
@@ -18,6 +22,10 @@ program.addCommand(cloudCommand());
 for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(restoreCommand());
 program.addCommand(licenseCommand());
+program.addCommand(assessCommand());
+program.addCommand(operatorCommand());
+program.addCommand(deskCommand());
+program.addCommand(serveCommand());
 program.addCommand(demoCommand());
 
 // Every command, however deep, reports usage errors the same way and lets us pick the exit code.

@@ -5,6 +5,8 @@ import { formatBytes } from '../../core/size.js';
 import { redactUrl } from '../../engine/types.js';
 import { initCloud, withCloud, type CloudConfig } from '../../platform/cloud.js';
 import { setAccountState } from '../../platform/freeze.js';
+import { setCloudPassword } from '../../platform/passwords.js';
+import { readSecretFile } from './desk-common.js';
 import { listSnapshots, openSnapshot, takeSnapshot, today } from '../../platform/snapshot.js';
 import { cloudStats, type CloudStats } from '../../platform/stats.js';
 import { formatTable, print, printJson } from '../output.js';
@@ -100,6 +102,20 @@ export function cloudCommand(): Command {
         print(result.previous === state ? `${opts.account} was already ${state}` : `${opts.account} is now ${state}`);
       });
   }
+
+  cloud
+    .command('set-password')
+    .description("give a cloud user a real password (argon2id in b_user.password, a secret column that never leaves the cloud); the desk signs administrators in with it (M2)")
+    .requiredOption('--account <url>', 'the account address, e.g. https://acme.cloud.example', accountAddress)
+    .requiredOption('--login <login>', 'the user\'s login, e.g. admin@acme.cloud.example')
+    .requiredOption('--password-file <file>', 'a file whose first line is the password (at least 8 characters)')
+    .option('--json', 'print the result as JSON', false)
+    .action(async (opts: { account: string; login: string; passwordFile: string; json: boolean }) => {
+      const password = await readSecretFile(opts.passwordFile, 'password');
+      const result = await withCloud(repatriateHome(), (c) => setCloudPassword(c.db, opts.account, opts.login, password));
+      if (opts.json) return printJson({ account: opts.account, login: opts.login, userId: result.userId });
+      print(`${opts.login} of ${opts.account} has a new password`);
+    });
 
   cloud
     .command('stats')

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError, Option } from 'commander';
+import { RepatriateError } from '../../core/errors.js';
+import { repatriateHome } from '../../core/home.js';
+import { openDesk, type Desk } from '../../workflow/desk.js';
+
+/** What every desk command shares: where the desk is, how it mails, what a build costs. */
+export interface DeskCliOptions {
+  readonly smtp?: string;
+  readonly smtpFrom?: string;
+  readonly price?: number;
+}
+
+export function smtpOptions(): Option[] {
+  return [
+    new Option('--smtp <url>', 'SMTP server for notifications, e.g. smtp://user:pass@mail.example:587 (default $REPATRIATE_SMTP_URL; none: notifications are recorded, not sent)'),
+    new Option('--smtp-from <address>', 'sender of notifications (default $REPATRIATE_SMTP_FROM or desk@localhost)'),
+  ];
+}
+
+export function priceOption(): Option {
+  return new Option('--price <euros>', 'price of a further build (default €549.00, or $REPATRIATE_BUILD_PRICE)').argParser(priceCents);
+}
+
+/** "549", "549.00" or "549,5" euros → whole cents. */
+export function priceCents(text: string): number {
+  const match = /^(\d{1,7})(?:[.,](\d{1,2}))?$/.exec(text.trim());
+  if (!match) throw new InvalidArgumentError(`"${text}" is not a price in euros (e.g. 549.00)`);
+  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+}
+
+export async function openDeskFromCli(options: DeskCliOptions = {}): Promise<Desk> {
+  const url = options.smtp ?? process.env['REPATRIATE_SMTP_URL'];
+  const envPrice = process.env['REPATRIATE_BUILD_PRICE'];
+  const price = options.price ?? (envPrice ? priceCents(envPrice) : undefined);
+  return openDesk({
+    home: repatriateHome(),
+    ...(url ? { mail: { url, from: options.smtpFrom ?? process.env['REPATRIATE_SMTP_FROM'] ?? 'desk@localhost' } } : {}),
+    ...(price !== undefined ? { priceCents: price } : {}),
+  });
+}
+
+export async function withDesk<T>(options: DeskCliOptions, work: (desk: Desk) => Promise<T>): Promise<T> {
+  const desk = await openDeskFromCli(options);
+  try {
+    return await work(desk);
+  } finally {
+    await desk.close();
+  }
+}
+
+/** A secret read from a file (first line), never from the command line where `ps` shows it. */
+export async function readSecretFile(file: string, what: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new RepatriateError('REPAT_USAGE', `cannot read the ${what} file ${file}`, { hint: 'write the password alone on the first line of a file only you can read', cause });
+  }
+  const secret = text.split(/\r?\n/)[0] ?? '';
+  if (secret.length === 0) throw new RepatriateError('REPAT_USAGE', `the ${what} file ${file} is empty`, { hint: 'write the password on its first line' });
+  return secret;
+}
