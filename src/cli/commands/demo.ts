@@ -21,6 +21,7 @@ import { printRestore } from './restore.js';
 import { encodeLicense } from '../../license/key.js';
 import { restore } from '../../restore/restore.js';
 import { printStats } from './cloud.js';
+import { runDeskDemo } from './desk-demo.js';
 
 /** `repatriate demo`: the whole story so far, on the embedded default — no server needed. */
 export function demoCommand(): Command {
@@ -34,8 +35,11 @@ export function demoCommand(): Command {
       const { report } = await initCloud(home, { seed: 42, tenants: 3, size: 20e6, force: true }, terminalProgress());
       print(`${report.tenants.length} accounts, ${formatBytes(report.rowBytes)} of rows, generated in ${report.seconds.toFixed(1)} s`);
 
+      print('\n== 2. the customer asks the vendor\'s migration desk for the move');
+      await runDeskDemo(home, account);
+
       const night = today();
-      print(`\n== 2. take the nightly snapshot (night before ${night})`);
+      print(`\n== 3. take the nightly snapshot (night before ${night})`);
       const meta = await takeSnapshot(home, night);
       print(`snapshot taken: ${meta.files.count} files, ${formatBytes(meta.files.bytes)}`);
 
@@ -43,10 +47,10 @@ export function demoCommand(): Command {
       const out = path.join(home, 'archives', 'acme');
       let passwordFile: string;
       try {
-        print('\n== 3. what the snapshot holds');
+        print('\n== 4. what the snapshot holds');
         printStats(await cloudStats(snapshot.db), { tables: false });
 
-        print(`\n== 4. plan the archive of ${account}`);
+        print(`\n== 5. plan the archive of ${account}`);
         const manifest = referenceManifest();
         const prepared = await prepare(snapshot.db, manifest, cloudPaths(home).kernel, account);
         const plan = await planBuild(snapshot.db, prepared, accountFilesDir(home, night, account));
@@ -54,7 +58,7 @@ export function demoCommand(): Command {
         print(`left out: ${plan.excludedTables.map((t) => `${t.table}${t.task ? ` (${t.task})` : ''}`).join(', ')}`);
         print(`secret columns emptied: ${plan.excludedColumns.filter((c) => c.policy === 'secret').map((c) => `${c.table}.${c.column}`).join(', ')}`);
 
-        print('\n== 5. build the encrypted, signed archive');
+        print('\n== 6. build the encrypted, signed archive');
         await rm(out, { recursive: true, force: true });
         const archiveId = randomUUID();
         const { passphrase, file } = await generatedPassword(home, archiveId);
@@ -73,14 +77,14 @@ export function demoCommand(): Command {
         await snapshot.db.close();
       }
 
-      print('\n== 6. inspect without the password, then verify everything with it (B3)');
+      print('\n== 7. inspect without the password, then verify everything with it (B3)');
       const trusted = await trustedVendorKeys(home);
       const inspected = await inspectArchive(out, trusted);
       print(`signature by vendor key ${inspected.signedBy} and ${inspected.index.volumes.length} volume hashes: ok`);
       const verified = await verifyArchive(out, trusted, { passphrase: (await readFile(passwordFile, 'utf8')).trim() });
       print(`decrypted ${verified.members} members, ${verified.rows.toLocaleString('en')} rows and ${verified.files} files: every hash and row count matches contents.json`);
 
-      print('\n== 7. the customer restores it into the embedded default: preflight, staged load, atomic swap, reconcile');
+      print('\n== 8. the customer restores it into the embedded default: preflight, staged load, atomic swap, reconcile');
       const licenseKey = encodeLicense(
         { v: 1, id: 'L-DE0000000001', product: manifestProduct, kind: 'onpremise', edition: 'enterprise', seats: 250, supportUntil: '2099-12-31', issuedAt: new Date().toISOString() },
         await loadOrCreateSigningKey(vendorDir(home), 'license-key'),
