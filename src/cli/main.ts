@@ -5,6 +5,7 @@ import { archiveCommands } from './commands/archive.js';
 import { cloudCommand } from './commands/cloud.js';
 import { demoCommand } from './commands/demo.js';
 import { licenseCommand } from './commands/license.js';
+import { onpremCommand } from './commands/onprem.js';
 import { restoreCommand } from './commands/restore.js';
 import { reportError } from './output.js';
 
@@ -18,6 +19,7 @@ program.addCommand(cloudCommand());
 for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(restoreCommand());
 program.addCommand(licenseCommand());
+program.addCommand(onpremCommand());
 program.addCommand(demoCommand());
 
 // Every command, however deep, reports usage errors the same way and lets us pick the exit code.
