@@ -45,7 +45,18 @@ export interface AcmeRequest {
 export async function requestAcmeCertificate(inst: Installation, request: AcmeRequest): Promise<CertificateCheck> {
   const host = await installationHost(inst);
   const directoryUrl = request.directoryUrl ?? letsEncryptDirectory;
-  const client = new acme.Client({ directoryUrl, accountKey: await acme.crypto.createPrivateKey(), backoffAttempts: 3 });
+  // Asked once first, so an unreachable CA is reported at once instead of after the client's retries.
+  try {
+    const response = await fetch(directoryUrl, { signal: AbortSignal.timeout(15_000) });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (cause) {
+    throw new RepatriateError('REPAT_ONPREM_UNREACHABLE', `the ACME directory ${directoryUrl} does not answer: ${(cause as Error).cause instanceof Error ? ((cause as Error).cause as Error).message : (cause as Error).message}`, {
+      hint: `check the directory URL and this server's outgoing HTTPS; the ACME server must also reach http://${host}/.well-known/acme-challenge/ on port 80. The current certificate stays in place`,
+      cause,
+    });
+  }
+  const client = new acme.Client({ directoryUrl, accountKey: await acme.crypto.createPrivateKey(), backoffAttempts: 5, backoffMin: 1000, backoffMax: 5000 });
   const [key, csr] = await acme.crypto.createCsr({ commonName: host, altNames: [host] });
   let certificate: string;
   try {

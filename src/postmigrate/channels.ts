@@ -31,7 +31,7 @@ export async function listChannels(inst: Installation): Promise<Channel[]> {
     'SELECT id, connector, line_id, connection, data FROM b_imconnector_status WHERE active = TRUE ORDER BY id',
   );
   return rows.map((r) => {
-    const data = parseData(text(r.data));
+    const data = parseData(r.data);
     const id = Number(r.id);
     const path = data.webhook ? new URL(data.webhook).pathname + new URL(data.webhook).search : null;
     return {
@@ -46,10 +46,11 @@ export async function listChannels(inst: Installation): Promise<Channel[]> {
   });
 }
 
-function parseData(value: string | null): { webhook?: string; page_name?: string } {
-  if (!value) return {};
+/** The connector's settings: PostgreSQL hands jsonb over parsed, MySQL as text. */
+function parseData(value: unknown): { webhook?: string; page_name?: string } {
+  if (value === null || value === undefined) return {};
   try {
-    const parsed = JSON.parse(value) as { webhook?: unknown; page_name?: unknown };
+    const parsed = (typeof value === 'object' && !Buffer.isBuffer(value) ? value : JSON.parse(text(value) ?? '')) as { webhook?: unknown; page_name?: unknown };
     return { ...(typeof parsed.webhook === 'string' ? { webhook: parsed.webhook } : {}), ...(typeof parsed.page_name === 'string' ? { page_name: parsed.page_name } : {}) };
   } catch {
     return {};

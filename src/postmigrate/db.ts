@@ -63,6 +63,9 @@ export function truthy(value: unknown): boolean {
 export function text(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (value instanceof Date) return value.toISOString();
+  // jsonb arrives parsed from PostgreSQL.
+  if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
