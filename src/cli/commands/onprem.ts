@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { RepatriateError } from '../../core/errors.js';
@@ -19,6 +20,7 @@ import { installCertificate, type TlsTrust } from '../../postmigrate/tls.js';
 import { applyUpdates } from '../../postmigrate/updates.js';
 import { runWizard } from '../../postmigrate/wizard.js';
 import { publicAddress } from '../../postmigrate/address.js';
+import { buildOnpremApp } from '../../server/onprem/app.js';
 import { formatTable, print, printJson } from '../output.js';
 import { positiveInt } from '../options.js';
 
@@ -74,6 +76,50 @@ function act<O extends Common>(work: (inst: Installation, opts: O) => Promise<{ 
     if (opts.json) printJson(result.json);
     else for (const line of result.lines) print(line);
   };
+}
+
+/**
+ * The demo's last act: the checklist of a fresh installation, then P1 end to end — a reset link
+ * (printed instead of mailed: the demo has no SMTP server), the new password, a sign-in through
+ * the installation's own API.
+ */
+export async function assistantDemo(db: string, dataDir: string): Promise<void> {
+  const address = 'https://intranet.acme.example';
+  let inst = await openInstallation({ db, dataDir });
+  const outbox: { to: string; text: string }[] = [];
+  let admin: string;
+  try {
+    for (const line of statusLines((await checklist(inst)).tasks)) print(line);
+    await setPublicAddress(inst, { to: address });
+    const demoMailer = { verify: async () => undefined, send: async (mail: { to: string; text: string }) => { outbox.push(mail); return { messageId: `demo-${outbox.length}` }; }, close: () => undefined };
+    const report = await sendResetLinks(inst, { mailer: demoMailer, linkBase: address });
+    admin = report.sent[0]!.login;
+    print(`\nP5: imconnector, imopenlines and imbot now call back ${address}`);
+    print(`P1: ${report.sent.length} reset links written (the demo prints the first instead of mailing it):`);
+    print(`  to ${outbox[0]!.to}: ${/https:\S+token=\S+/.exec(outbox[0]!.text)![0]}`);
+  } finally {
+    await inst.db.close();
+  }
+  const token = /token=([A-Za-z0-9_-]+)/.exec(outbox[0]!.text)![1]!;
+  const app = await buildOnpremApp({ db, dataDir, adminToken: randomBytes(24).toString('base64url') });
+  try {
+    const reset = await app.inject({ method: 'POST', url: '/api/onprem/password-reset', payload: { token, password: 'demo password 2026' } });
+    const signIn = await app.inject({ method: 'POST', url: '/api/onprem/sign-in', payload: { login: admin, password: 'demo password 2026' } });
+    print(`  ${admin} sets a new password through the link: HTTP ${reset.statusCode}; signs in: HTTP ${signIn.statusCode}`);
+    const again = await app.inject({ method: 'POST', url: '/api/onprem/password-reset', payload: { token, password: 'second try 2026' } });
+    print(`  the same link a second time: HTTP ${again.statusCode} (${again.json<{ error: { message: string } }>().error.message})`);
+  } finally {
+    await app.close();
+  }
+  inst = await openInstallation({ db, dataDir });
+  try {
+    const list = await checklist(inst);
+    print('');
+    for (const line of statusLines(list.tasks.filter((t) => t.id === 'P1' || t.id === 'P5'))) print(line);
+    print(`${list.done} of ${list.tasks.length} tasks done; the rest: \`npx repatriate onprem status --db ${db} --data-dir ${dataDir}\``);
+  } finally {
+    await inst.db.close();
+  }
 }
 
 function statusLines(tasks: readonly TaskStatus[]): string[] {
