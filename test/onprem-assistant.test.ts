@@ -77,6 +77,18 @@ for (const engine of ['postgres', 'mysql'] as const) {
     let inst: Installation;
     let smtp: SmtpCatcher;
 
+    /** The API on the same installation, for the checks that need no separate process. */
+    const api = async (task: string, action: string, payload: Record<string, unknown> = {}): Promise<any> => {
+      const app = await buildOnpremApp({ db: inst.db, dataDir: inst.dataDir, adminToken });
+      try {
+        const response = await app.inject({ method: 'POST', url: `/api/onprem/tasks/${task}/${action}`, headers: { authorization: `Bearer ${adminToken}` }, payload });
+        assert.equal(response.statusCode, 200, response.body);
+        return response.json();
+      } finally {
+        await app.close();
+      }
+    };
+
     before(async () => {
       inst = await restoreInstallation(f, engine, `onprem-${engine}`);
       smtp = await startSmtpCatcher();
@@ -106,7 +118,7 @@ for (const engine of ['postgres', 'mysql'] as const) {
       assert.match(stateOf(result.json, 'P11').why, /1 of 1 marketplace apps/);
     });
 
-    test('P1 P2 bad input: an unknown task is refused with a hint (CLI exit 41, API 404), nothing changes', async () => {
+    test('P1 P2 bad input: an unknown task (CLI exit 41, API 404), a missing token (401) and a folder that is no installation (exit 40) are refused with a hint; the API documents itself', async () => {
       const result = await onprem(inst, ['P12']);
       assert.equal(result.code, 41);
       assert.equal(result.json.error.code, 'REPAT_ONPREM_TASK_UNKNOWN');
@@ -120,9 +132,17 @@ for (const engine of ['postgres', 'mysql'] as const) {
         assert.equal(noToken.statusCode, 401, 'the task routes need the administrator token');
         const wrongToken = await app.inject({ method: 'GET', url: '/api/onprem/status', headers: { authorization: 'Bearer guess' } });
         assert.equal(wrongToken.statusCode, 401);
+        const openapi = await app.inject({ method: 'GET', url: '/api/onprem/openapi.json' });
+        assert.equal(openapi.statusCode, 200);
+        const paths = openapi.json().paths;
+        assert.ok(paths['/api/onprem/sign-in'].post.requestBody && paths['/api/onprem/tasks/{id}/{action}'].post.responses['404'], 'every route documents its request and responses');
       } finally {
         await app.close();
       }
+      const notRestored = await runCli(['onprem', 'status', '--db', inst.db, '--data-dir', path.join(f.home, 'not-an-installation'), '--json'], f.home);
+      assert.equal(notRestored.code, 40);
+      assert.match(JSON.parse(notRestored.stdout).error.message, /is not a restored installation/);
+      assert.match(JSON.parse(notRestored.stdout).error.hint, /restore/);
     });
 
     test('P5 a wrong old address is refused and changes nothing; then imconnector, imopenlines and imbot get the new address, before → after, and the other places are listed', async () => {
@@ -269,16 +289,15 @@ for (const engine of ['postgres', 'mysql'] as const) {
         members: await db.query('SELECT user_id, group_id FROM b_user_group ORDER BY user_id, group_id'),
       }));
       const afterFirst = await rows();
-      const second = await onprem(inst, ['P2', 'repair']);
-      assert.deepEqual(second.json.repaired, []);
+      const second = await api('P2', 'repair');
+      assert.deepEqual(second.repaired, []);
       assert.deepEqual(await rows(), afterFirst, 'idempotent: the second run changed nothing');
       assert.equal((await taskState(inst, 'P2')).state, 'done');
 
       await withDb(inst, (db) => db.query("DELETE FROM b_group WHERE string_id = 'ADMIN'"));
       assert.match((await taskState(inst, 'P2')).why, /the ADMIN group is missing/);
-      const recreated = await onprem(inst, ['P2', 'repair']);
-      assert.equal(recreated.code, 0, recreated.stderr);
-      assert.deepEqual(recreated.json.administrators.map((a: { login: string }) => a.login), ['admin@globex.cloud.example']);
+      const recreated = await api('P2', 'repair');
+      assert.deepEqual(recreated.administrators.map((a: { login: string }) => a.login), ['admin@globex.cloud.example']);
       assert.equal((await taskState(inst, 'P2')).state, 'done');
     });
 
@@ -292,18 +311,26 @@ for (const engine of ['postgres', 'mysql'] as const) {
       const found = await onprem(inst, ['search', deal!.title]);
       assert.equal(found.code, 0, found.stderr);
       assert.ok(found.json.hits.some((h: { itemId: string }) => h.itemId === `DEAL_${Number(deal!.id)}`), JSON.stringify(found.json.hits));
-      const none = await onprem(inst, ['search', 'qqzzxxnonexistentword']);
-      assert.deepEqual(none.json.hits, []);
+      const app = await buildOnpremApp({ db: inst.db, dataDir: inst.dataDir, adminToken });
+      try {
+        const none = await app.inject({ method: 'GET', url: '/api/onprem/search?q=qqzzxxnonexistentword', headers: { authorization: `Bearer ${adminToken}` } });
+        assert.deepEqual(none.json().hits, []);
+      } finally {
+        await app.close();
+      }
       assert.equal((await taskState(inst, 'P3')).state, 'done');
-      const again = await onprem(inst, ['P3', 'rebuild']);
-      assert.equal(again.json.documents, rebuilt.json.documents, 'a rebuild starts from empty tables');
+      const again = await api('P3', 'rebuild');
+      assert.equal(again.documents, rebuilt.json.documents, 'a rebuild starts from empty tables');
     });
 
     test('P4 every pending module update of the feed is applied in order (schema and data) with versions before/after; a second run changes nothing; a malformed feed is refused', async () => {
+      // A run that died after the first step of the first update: that step must not run twice.
+      await withDb(inst, (db) => db.exec(`ALTER TABLE b_user ADD COLUMN last_activity_date ${engine === 'mysql' ? 'datetime(6)' : 'timestamptz'} NULL`));
       const successBefore = await withDb(inst, (db) => db.count("SELECT count(*) AS n FROM b_crm_deal WHERE stage_id = 'SUCCESS'"));
       const applied = await onprem(inst, ['P4', 'apply']);
       assert.equal(applied.code, 0, applied.stderr);
       assert.deepEqual(applied.json.applied.map((u: { module: string; from: string; to: string }) => `${u.module} ${u.from}->${u.to}`), ['main 24.100.0->24.200.0', 'crm 24.200.0->24.300.0', 'tasks 24.100.0->24.200.0', 'im 24.100.0->24.200.0']);
+      assert.deepEqual(applied.json.applied.map((u: { steps: number }) => u.steps), [1, 3, 1, 2], 'the column added before was left alone, the rest ran');
       assert.equal(applied.json.before.main, '24.100.0');
       assert.equal(applied.json.after.main, '24.200.0');
       assert.equal(applied.json.after.crm, '24.300.0');
@@ -318,9 +345,9 @@ for (const engine of ['postgres', 'mysql'] as const) {
         assert.equal(await db.count('SELECT count(*) AS n FROM b_crm_deal WHERE is_recurring = FALSE'), await db.count('SELECT count(*) AS n FROM b_crm_deal'), 'the new column has its default in every row');
       });
       assert.ok(successBefore >= 0);
-      const second = await onprem(inst, ['P4', 'apply']);
-      assert.deepEqual(second.json.applied, []);
-      assert.deepEqual(second.json.after, applied.json.after);
+      const second = await api('P4', 'apply');
+      assert.deepEqual(second.applied, []);
+      assert.deepEqual(second.after, applied.json.after);
       assert.equal((await taskState(inst, 'P4')).state, 'done');
 
       const feed = await readFile(feedPath(inst.dataDir), 'utf8');

@@ -1,3 +1,4 @@
+import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { openInstallation, type Clock } from '../../postmigrate/installation.js';
 import { ensureCertificate, type TlsTrust } from '../../postmigrate/tls.js';
@@ -34,6 +35,13 @@ export async function buildOnpremApp(options: OnpremAppOptions): Promise<Fastify
   }
   const app = createHttpApp();
   app.addHook('onClose', async () => inst.db.close());
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'repatriate on-premise assistant', version: '1', description: 'The tasks after a restore (P1–P11, R5): docs/onprem-assistant.md' },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  app.get('/api/onprem/openapi.json', { schema: { summary: 'this API as an OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
   await app.register(async (scope) => {
     onpremErrors(scope);
     await scope.register(publicRoutes(inst));

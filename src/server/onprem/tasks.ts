@@ -133,15 +133,16 @@ export function adminRoutes(inst: Installation, options: AdminOptions) {
     const checklistOptions = options.trust ? { trust: options.trust } : {};
 
     app.get('/api/onprem/status', {
-      schema: { summary: 'every task with its state and why', response: { 200: { type: 'object', properties: { installation: anyObject, tasks: { type: 'array', items: taskStatusSchema }, done: { type: 'integer' } } }, ...errors } },
+      schema: { security: [{ admin: [] }], summary: 'every task with its state and why', response: { 200: { type: 'object', properties: { installation: anyObject, tasks: { type: 'array', items: taskStatusSchema }, done: { type: 'integer' } } }, ...errors } },
     }, async () => checklist(inst, checklistOptions));
 
     app.get('/api/onprem/tasks/:id', {
-      schema: { summary: 'one task with its state and why', params: jsonSchema(z.object({ id: z.string() })), response: { 200: taskStatusSchema, ...errors } },
+      schema: { security: [{ admin: [] }], summary: 'one task with its state and why', params: jsonSchema(z.object({ id: z.string() })), response: { 200: taskStatusSchema, ...errors } },
     }, async (request) => taskStatus(inst, taskParam((request.params as { id: string }).id), checklistOptions));
 
     app.get('/api/onprem/search', {
       schema: {
+        security: [{ admin: [] }],
         summary: 'search the restored content (P3)',
         querystring: jsonSchema(z.object({ q: z.string().min(1).max(500), limit: z.coerce.number().int().min(1).max(200).optional() })),
         response: { 200: { type: 'object', properties: { hits: { type: 'array', items: anyObject } } }, ...errors },
@@ -154,6 +155,7 @@ export function adminRoutes(inst: Installation, options: AdminOptions) {
     const table = actions(options.trust);
     app.post('/api/onprem/tasks/:id/:action', {
       schema: {
+        security: [{ admin: [] }],
         summary: 'do one action of a task; the actions and their bodies are listed in the description',
         description: Object.entries(table).map(([id, acts]) => `${id}: ${Object.entries(acts!).map(([name, spec]) => `${name} (${spec.summary})`).join(', ')}`).join('\n'),
         params: jsonSchema(z.object({ id: z.string(), action: z.string() })),
