@@ -145,7 +145,8 @@ export function onpremCommand(): Command {
   onprem.addCommand(
     common(new Command('status').description('every task by its ID with its state (todo, done, blocked) and why'))
       .action(act(async (inst, opts) => {
-        const list = await checklist(inst, { ...((await trustOf(opts)) ? { trust: (await trustOf(opts))! } : {}) });
+        const trust = await trustOf(opts);
+        const list = await checklist(inst, trust ? { trust } : {});
         const lines = [`installation of ${list.installation.account} (${list.installation.database}, ${list.installation.dataDir})`, ...statusLines(list.tasks), `${list.done} of ${list.tasks.length} tasks done`];
         return { json: list, lines };
       })),
