@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -276,8 +276,8 @@ for (const engine of ['postgres', 'mysql'] as const) {
       assert.equal(trusted.state, 'done', trusted.why);
       assert.equal(trusted.details.source, 'installed');
       assert.equal(trusted.details.sha256, createHash('sha256').update(new X509Certificate(pki.leaf.cert).raw).digest('hex'));
-      const keyMode = (await import('node:fs/promises')).stat(path.join(inst.dataDir, '.repatriate/assistant/tls/key.pem'));
-      assert.equal((await keyMode).mode & 0o777, 0o600, 'the key is readable by its owner only');
+      const keyFile = await stat(path.join(inst.dataDir, '.repatriate/assistant/tls/key.pem'));
+      assert.equal(keyFile.mode & 0o777, 0o600, 'the key is readable by its owner only');
       assert.equal((await state('P10')).state, 'todo', 'unlocked by the trusted certificate');
     });
 

@@ -11,7 +11,9 @@ import type { TaskId } from './tasks.js';
 const table = 'b_repatriate_task';
 
 export async function ensureStateTable(db: Db): Promise<void> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS ${table} (task_id varchar(8) NOT NULL PRIMARY KEY, detail text NOT NULL, updated_at varchar(32) NOT NULL)`);
+  // MySQL's TEXT stops at 64 kB; a long channel list must fit.
+  const detail = db.engine === 'mysql' ? 'mediumtext' : 'text';
+  await db.exec(`CREATE TABLE IF NOT EXISTS ${table} (task_id varchar(8) NOT NULL PRIMARY KEY, detail ${detail} NOT NULL, updated_at varchar(32) NOT NULL)`);
 }
 
 export async function readRecord<T>(db: Db, task: TaskId, schema: z.ZodType<T>): Promise<T | undefined> {
