@@ -121,7 +121,7 @@ export interface SearchHit {
 
 /** Documents that hold every word of the query, best first. */
 export async function search(inst: Installation, query: string, limit = 20): Promise<SearchHit[]> {
-  const words = [...new Set(stemsOf(query))];
+  const words = [...new Set(stemsOf(query))].slice(0, 32);
   if (words.length === 0) return [];
   const stems = await inst.db.query<{ id: unknown }>(`SELECT id FROM b_search_stem WHERE stem IN (${words.map(() => '?').join(', ')})`, words);
   if (stems.length < words.length) return [];
