@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -270,8 +270,13 @@ for (const engine of ['postgres', 'mysql'] as const) {
       await refuse({ cert: pki.leaf.cert, key: pki.leaf.key }, /chain is incomplete/);
       await refuse({ cert: 'not a certificate', key: pki.leaf.key }, /no PEM certificate/);
 
-      const installed = await post('R5', 'install', { cert: pki.leaf.cert, key: pki.leaf.key, chain: pki.intermediate.cert });
-      assert.equal(installed.statusCode, 200, installed.body);
+      // The valid one through the CLI, from files, trusting the company root.
+      const files = { cert: path.join(f.home, `${engine}-cert.pem`), key: path.join(f.home, `${engine}-key.pem`), chain: path.join(f.home, `${engine}-chain.pem`), root: path.join(f.home, `${engine}-root.pem`) };
+      await Promise.all([writeFile(files.cert, pki.leaf.cert), writeFile(files.key, pki.leaf.key), writeFile(files.chain, pki.intermediate.cert), writeFile(files.root, pki.root.cert)]);
+      const installed = await runCli(['onprem', 'R5', 'install', '--cert', files.cert, '--key', files.key, '--chain', files.chain, '--trust-ca', files.root, '--db', inst.db, '--data-dir', inst.dataDir, '--json'], f.home);
+      assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+      assert.equal(JSON.parse(installed.stdout).trusted, true);
+      assert.ok(!installed.stdout.includes('PRIVATE KEY'));
       const trusted = await state('R5');
       assert.equal(trusted.state, 'done', trusted.why);
       assert.equal(trusted.details.source, 'installed');
