@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Db } from '../src/postmigrate/db.js';
@@ -364,7 +364,7 @@ for (const engine of ['postgres', 'mysql'] as const) {
 }
 
 describe('assistant on the embedded engine', () => {
-  test('P1 P2 R5 status and a password set by hand work on a PGlite installation; sign-in proves it', async () => {
+  test('P1 P2 P10 status and a password set by hand work on a PGlite installation; sign-in proves it; P10 is blocked while the restore is incomplete', async () => {
     const inst = await restoreInstallation(f, 'pglite', 'onprem-embedded');
     const status = await onprem(inst, ['status']);
     assert.equal(status.code, 0, status.stderr);
@@ -382,6 +382,16 @@ describe('assistant on the embedded engine', () => {
       assert.match(p1.json().why, /^5 of 6/);
     } finally {
       await app.close();
+    }
+    // A restore that never swapped in leaves no contents.json: the telephony request names that first.
+    const contents = path.join(inst.dataDir, '.repatriate', 'contents.json');
+    await rename(contents, `${contents}.away`);
+    try {
+      const p10 = await taskState(inst, 'P10');
+      assert.equal(p10.state, 'blocked');
+      assert.match(p10.why, /the restore is not complete/);
+    } finally {
+      await rename(`${contents}.away`, contents);
     }
   });
 });
