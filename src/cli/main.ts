@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.js';
 import { deskCommand } from './commands/desk.js';
 import { licenseCommand } from './commands/license.js';
 import { operatorCommand } from './commands/operator.js';
+import { onpremCommand } from './commands/onprem.js';
 import { restoreCommand } from './commands/restore.js';
 import { serveCommand } from './commands/serve.js';
 import { reportError } from './output.js';
@@ -26,6 +27,7 @@ program.addCommand(assessCommand());
 program.addCommand(operatorCommand());
 program.addCommand(deskCommand());
 program.addCommand(serveCommand());
+program.addCommand(onpremCommand());
 program.addCommand(demoCommand());
 
 // Every command, however deep, reports usage errors the same way and lets us pick the exit code.

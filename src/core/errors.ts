@@ -38,6 +38,15 @@ export const errorCodes = {
   REPAT_SIGNATURE_INVALID: { exit: 38, summary: 'a signed request does not verify' },
   REPAT_TARGET_NOT_EMPTY: { exit: 22, summary: 'the target database or data directory is not empty' },
   REPAT_TARGET_UNSUPPORTED: { exit: 23, summary: 'the target environment cannot hold the archive' },
+  REPAT_ONPREM_NOT_RESTORED: { exit: 40, summary: 'the database or data directory is not a restored installation' },
+  REPAT_ONPREM_TASK_UNKNOWN: { exit: 41, summary: 'no post-migration task, user, channel or site with that id' },
+  REPAT_ONPREM_BLOCKED: { exit: 42, summary: 'the post-migration task cannot run yet: another step must come first' },
+  REPAT_SIGN_IN_FAILED: { exit: 43, summary: 'wrong login or password, or the user has not set a password yet' },
+  REPAT_RESET_LINK_INVALID: { exit: 44, summary: 'the password reset link is unknown, used already, or expired' },
+  REPAT_ONPREM_ADDRESS_MISMATCH: { exit: 45, summary: 'the address given as the old one is not the one the installation holds' },
+  REPAT_TLS_INVALID: { exit: 46, summary: 'the certificate or key is malformed, does not match, has expired, or does not name the host' },
+  REPAT_ONPREM_UNREACHABLE: { exit: 47, summary: 'a server the assistant must reach does not answer (push server, vendor desk, ACME)' },
+  REPAT_ONPREM_UPDATE_FAILED: { exit: 48, summary: 'the update feed is malformed or an update step failed' },
   REPAT_INTERNAL: { exit: 70, summary: 'unexpected internal error' },
 } as const;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadOrCreateSigningKey } from '../../core/keystore.js';
@@ -22,6 +22,7 @@ import { encodeLicense } from '../../license/key.js';
 import { restore } from '../../restore/restore.js';
 import { printStats } from './cloud.js';
 import { runDeskDemo } from './desk-demo.js';
+import { assistantDemo } from './onprem.js';
 
 /** `repatriate demo`: the whole story so far, on the embedded default — no server needed. */
 export function demoCommand(): Command {
@@ -104,6 +105,12 @@ export function demoCommand(): Command {
       });
       printRestore(restored);
       print(`\nthe installation: database in ${path.join(onprem, 'db')}, files and kernel in ${path.join(onprem, 'data')}`);
+
+      print('\n== 9. the on-premise assistant: every task after the restore (P1–P11, R5), then P1 — a user resets a password and signs in');
+      // The customer fetches the kernel's update feed from the vendor (P4 reads it from the data directory).
+      await mkdir(path.join(onprem, 'data', 'bitrix', 'updates'), { recursive: true });
+      await copyFile(path.join(cloudPaths(home).kernel, 'feed.json'), path.join(onprem, 'data', 'bitrix', 'updates', 'feed.json'));
+      await assistantDemo(path.join(onprem, 'db'), path.join(onprem, 'data'));
       print(`open the archive without repatriate: docs/archive-format.md. Next: \`npx repatriate cloud stats --tables\`, \`npx repatriate plan --account ${account} --snapshot ${night}\``);
     });
 }
