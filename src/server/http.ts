@@ -29,8 +29,14 @@ export class HttpError extends Error {
   }
 }
 
-export function createHttpApp(options: FastifyServerOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: false, ...options });
+export interface HttpAppOptions extends FastifyServerOptions {
+  /** Serve HTTPS with this key and certificate (PEM; the chain after the certificate). */
+  readonly https?: { readonly key: string; readonly cert: string };
+}
+
+export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
+  // Routes, hooks and inject() are the same on an HTTPS instance; only the server type differs.
+  const app = Fastify({ logger: false, ...options }) as unknown as FastifyInstance;
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof HttpError) {
       return reply.status(error.statusCode).send({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } });

@@ -1,34 +1,95 @@
 import { Command, Option } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import { usageError } from '../../core/errors.js';
+import { loadOrCreateAdminToken } from '../../postmigrate/admin-token.js';
+import { buildDeskApp } from '../../server/desk/app.js';
+import { buildAcmeHttpApp } from '../../server/onprem/acme-http.js';
+import { buildOnpremApp } from '../../server/onprem/app.js';
 import { positiveInt } from '../options.js';
 import { print } from '../output.js';
-import { buildDeskApp } from '../../server/desk/app.js';
 import { openDeskFromCli, priceOption, smtpOptions } from './desk-common.js';
 
-/** `repatriate serve`: the vendor desk's HTTP API (and its OpenAPI document) until stopped. */
+interface ServeOptions {
+  port?: number;
+  host: string;
+  insecureCookies: boolean;
+  json: boolean;
+  smtp?: string;
+  smtpFrom?: string;
+  price?: number;
+  onprem: boolean;
+  db?: string;
+  dataDir?: string;
+  tls: boolean;
+  httpPort?: number;
+}
+
+const portOption = (flags: string, description: string): Option => new Option(flags, description).argParser((v) => (v === '0' ? 0 : positiveInt(v)));
+
+/**
+ * `repatriate serve`: the vendor desk's HTTP API, or with --onprem the on-premise assistant of
+ * a restored installation (HTTPS with its certificate, and optionally port 80 for ACME), until
+ * stopped with Ctrl-C or SIGTERM.
+ */
 export function serveCommand(): Command {
   const command = new Command('serve')
-    .description('serve the vendor desk API: license check, assessments, requests, operator queue, orders, audit (OpenAPI at /api/openapi.json)')
-    .addOption(new Option('--port <n>', 'TCP port (0 picks a free one)').argParser((v) => (v === '0' ? 0 : positiveInt(v))).default(8080))
+    .description('serve the vendor desk API (license check, assessments, requests, operator queue, orders, audit; OpenAPI at /api/openapi.json), or with --onprem the on-premise assistant of a restored installation')
+    .addOption(portOption('--port <n>', 'TCP port (0 picks a free one; default 8080, with --onprem 8443)'))
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--insecure-cookies', 'send the session cookie without the Secure flag (plain-HTTP development only)', false)
-    .option('--json', 'print the listening address as one JSON line', false);
+    .option('--json', 'print the listening address(es) as one JSON line', false)
+    .option('--insecure-cookies', 'desk: send the session cookie without the Secure flag (plain-HTTP development only)', false)
+    .option('--onprem', 'serve the on-premise assistant of the installation named by --db and --data-dir instead of the desk', false)
+    .option('--db <url-or-folder>', 'with --onprem: the restored database (postgres://…, mysql://…, or the embedded folder)')
+    .option('--data-dir <dir>', 'with --onprem: the restored data directory')
+    .option('--no-tls', 'with --onprem: plain HTTP instead of HTTPS with the installation\'s certificate (behind a TLS proxy)')
+    .addOption(portOption('--http-port <n>', 'with --onprem: also listen on this plain-HTTP port for Let\'s Encrypt challenges (80 in production); other paths redirect to HTTPS'));
   for (const option of [...smtpOptions(), priceOption()]) command.addOption(option);
-  return command.action(async (opts: { port: number; host: string; insecureCookies: boolean; json: boolean; smtp?: string; smtpFrom?: string; price?: number }) => {
-    const desk = await openDeskFromCli(opts);
-    await desk.cloud.open();
-    const app = await buildDeskApp({ desk, secureCookies: !opts.insecureCookies });
-    const address = await app.listen({ port: opts.port, host: opts.host });
-    if (opts.json) process.stdout.write(JSON.stringify({ url: address, store: desk.store.location.engine, mail: desk.mailConfigured ? 'smtp' : 'recorded only', priceCents: desk.priceCents }) + '\n');
-    else {
-      print(`vendor desk listening on ${address} (store: ${desk.store.location.engine}; notifications: ${desk.mailConfigured ? 'sent by SMTP' : 'recorded, not sent (no SMTP configured)'})`);
-      print(`OpenAPI document: ${address}/api/openapi.json`);
+  return command.action(async (opts: ServeOptions) => {
+    const apps: FastifyInstance[] = [];
+    let closeRest = async (): Promise<void> => undefined;
+    try {
+      if (opts.onprem) {
+        if (!opts.db || !opts.dataDir) throw usageError('serve --onprem needs --db and --data-dir', 'name the restored database and data directory, as for `repatriate onprem status`');
+        const admin = await loadOrCreateAdminToken(opts.dataDir);
+        const app = await buildOnpremApp({ db: opts.db, dataDir: opts.dataDir, adminToken: admin.token, tls: opts.tls });
+        apps.push(app);
+        const url = await app.listen({ port: opts.port ?? 8443, host: opts.host });
+        let acmeUrl: string | undefined;
+        if (opts.httpPort !== undefined) {
+          const acme = buildAcmeHttpApp(opts.dataDir, Number(new URL(url).port));
+          apps.push(acme);
+          acmeUrl = await acme.listen({ port: opts.httpPort, host: opts.host });
+        }
+        if (opts.json) process.stdout.write(JSON.stringify({ url, acmeUrl: acmeUrl ?? null, adminToken: admin.source }) + '\n');
+        else {
+          print(`on-premise assistant listening on ${url}${opts.tls ? ' (HTTPS with the installation\'s certificate)' : ''}`);
+          if (acmeUrl) print(`ACME HTTP-01 answers and redirects to HTTPS on ${acmeUrl}`);
+          print(`administrator token: ${admin.source} (send it as "Authorization: Bearer …"); OpenAPI: ${url}/api/onprem/openapi.json`);
+        }
+      } else {
+        const desk = await openDeskFromCli(opts);
+        closeRest = () => desk.close();
+        await desk.cloud.open();
+        const app = await buildDeskApp({ desk, secureCookies: !opts.insecureCookies });
+        apps.push(app);
+        const address = await app.listen({ port: opts.port ?? 8080, host: opts.host });
+        if (opts.json) process.stdout.write(JSON.stringify({ url: address, store: desk.store.location.engine, mail: desk.mailConfigured ? 'smtp' : 'recorded only', priceCents: desk.priceCents }) + '\n');
+        else {
+          print(`vendor desk listening on ${address} (store: ${desk.store.location.engine}; notifications: ${desk.mailConfigured ? 'sent by SMTP' : 'recorded, not sent (no SMTP configured)'})`);
+          print(`OpenAPI document: ${address}/api/openapi.json`);
+        }
+      }
+    } catch (error) {
+      // Whatever already listens must not keep the process alive after a failed start.
+      for (const app of apps.reverse()) await app.close();
+      await closeRest();
+      throw error;
     }
     await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
     });
-    await app.close();
-    await desk.close();
+    for (const app of apps.reverse()) await app.close();
+    await closeRest();
   });
 }

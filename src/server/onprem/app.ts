@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { openInstallation, type Clock } from '../../postmigrate/installation.js';
-import { ensureCertificate, type TlsTrust } from '../../postmigrate/tls.js';
+import { ensureCertificate, type InstalledCertificate, type TlsTrust } from '../../postmigrate/tls.js';
 import { createHttpApp } from '../http.js';
 import { onpremErrors } from './errors.js';
 import { publicRoutes } from './public.js';
@@ -22,18 +22,22 @@ export interface OnpremAppOptions {
   readonly clock?: Clock;
   /** Roots to trust beside Node's when judging certificates (a company CA). */
   readonly trust?: TlsTrust;
+  /** Serve HTTPS with the installation's certificate (self-signed until R5 installs another). */
+  readonly tls?: boolean;
 }
 
 export async function buildOnpremApp(options: OnpremAppOptions): Promise<FastifyInstance> {
   const inst = await openInstallation({ db: options.db, dataDir: options.dataDir, ...(options.clock ? { clock: options.clock } : {}) });
+  let certificate: InstalledCertificate;
   try {
     // The installation serves HTTPS from its first start: a self-signed certificate until R5 replaces it.
-    await ensureCertificate(inst);
+    certificate = await ensureCertificate(inst);
   } catch (error) {
     await inst.db.close();
     throw error;
   }
-  const app = createHttpApp();
+  // A certificate R5 installs later is served after a restart of `serve --onprem`.
+  const app = createHttpApp(options.tls ? { https: { key: certificate.key, cert: certificate.cert + certificate.chain } } : {});
   app.addHook('onClose', async () => inst.db.close());
   await app.register(swagger, {
     openapi: {
