@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RepatriateError } from '../core/errors.js';
 import { loadOrCreateSigningKey } from '../core/keystore.js';
-import { signJson } from '../core/signing.js';
+import { signTelephonyRequest, type SignedTelephonyRequest, type TelephonyTransferRequest } from '../license/telephony-request.js';
 import { publicAddress } from './address.js';
 import { assistantDir, type Installation } from './installation.js';
 import { readRecord, writeRecord } from './state.js';
@@ -17,22 +17,6 @@ import { checkInstalledCertificate, type TlsTrust } from './tls.js';
  * installation's own Ed25519 key (made once, kept in the assistant's folder), and goes to the
  * vendor desk's API — or, when the desk cannot be reached, into a file the customer sends.
  */
-export interface TelephonyRequest {
-  readonly v: 1;
-  readonly licenseKey: string;
-  readonly accountUrl: string;
-  readonly installationUrl: string;
-  readonly numbers: readonly string[];
-  readonly certificateSha256: string;
-  readonly createdAt: string;
-}
-
-export interface SignedTelephonyRequest {
-  readonly request: TelephonyRequest;
-  readonly publicKey: string;
-  readonly signature: string;
-}
-
 const recordSchema = z.discriminatedUnion('delivery', [
   z.object({ delivery: z.literal('desk'), id: z.string(), state: z.string(), deskUrl: z.string(), at: z.string() }),
   z.object({ delivery: z.literal('file'), file: z.string(), reason: z.string(), at: z.string() }),
@@ -90,7 +74,7 @@ export async function fileTelephonyRequest(inst: Installation, options: { deskUr
   if (blocked) throw new RepatriateError('REPAT_ONPREM_BLOCKED', `a telephony transfer request cannot be filed yet: ${blocked}`, { hint: 'finish the steps named above first; `onprem status` shows them' });
   const tls = await checkInstalledCertificate(inst, options.trust);
   const now = inst.clock();
-  const request: TelephonyRequest = {
+  const request: TelephonyTransferRequest = {
     v: 1,
     licenseKey: await licenseKeyOf(inst, options.licenseKey),
     accountUrl: inst.header.account.address,
@@ -99,12 +83,7 @@ export async function fileTelephonyRequest(inst: Installation, options: { deskUr
     certificateSha256: tls.sha256,
     createdAt: now.toISOString(),
   };
-  const key = await loadOrCreateSigningKey(assistantDir(inst.dataDir), 'installation-key');
-  const signed: SignedTelephonyRequest = {
-    request,
-    publicKey: (key.publicKey.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64'),
-    signature: signJson(request, key),
-  };
+  const signed = signTelephonyRequest(request, await loadOrCreateSigningKey(assistantDir(inst.dataDir), 'installation-key'));
   const endpoint = `${options.deskUrl.replace(/\/$/, '')}/api/telephony-requests`;
   let response: Response | undefined;
   let reason: string;

@@ -4,6 +4,7 @@ import { RepatriateError } from '../core/errors.js';
 import { trustedKeys } from '../core/keystore.js';
 import { createMailer, type Mailer, type MailSettings } from '../core/mail.js';
 import type { LicensePayload } from '../license/key.js';
+import type { SignedTelephonyRequest } from '../license/telephony-request.js';
 import { assess, type Assessment } from './assessment/assess.js';
 import { appendAudit, listAudit, type Actor, type AuditFilter, type AuditRecord } from './audit.js';
 import * as auth from './auth.js';
@@ -240,8 +241,7 @@ export class Desk {
 
   // Telephony (P10)
 
-  receiveTelephonyRequest(signed: telephony.SignedTelephonyRequest): Promise<telephony.TelephonyRequest> {
-    telephony.verifySignedRequest(signed);
+  receiveTelephonyRequest(signed: SignedTelephonyRequest): Promise<telephony.TelephonyRequest> {
     return this.store.transaction(async (sql) => {
       const verdict = await licenses.licenseVerdictFor(sql, this.licenseKeys, signed.request.licenseKey, this.clock());
       return telephony.receiveTelephonyRequest(sql, signed, verdict, this.clock());

@@ -1,6 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
-import { RepatriateError } from '../core/errors.js';
-import { canonicalJson } from '../core/signing.js';
+import { verifyTelephonyRequest, type SignedTelephonyRequest } from '../license/telephony-request.js';
 import type { LicenseVerdict } from '../license/verdict.js';
 import { verdictError } from '../license/verdict.js';
 import { appendAudit } from './audit.js';
@@ -11,22 +9,6 @@ import type { Sql } from './store/store.js';
  * request with its installation's Ed25519 key; the desk verifies the signature and the license
  * before recording it for an operator.
  */
-export interface TelephonyRequestBody {
-  readonly v: 1;
-  readonly licenseKey: string;
-  readonly accountUrl: string;
-  readonly installationUrl: string;
-  readonly numbers: readonly string[];
-  readonly certificateSha256: string;
-  readonly createdAt: string;
-}
-
-export interface SignedTelephonyRequest {
-  readonly request: TelephonyRequestBody;
-  readonly publicKey: string;
-  readonly signature: string;
-}
-
 export interface TelephonyRequest {
   readonly id: number;
   readonly licenseId: string;
@@ -39,23 +21,8 @@ export interface TelephonyRequest {
   readonly receivedAt: string;
 }
 
-export function verifySignedRequest(signed: SignedTelephonyRequest): void {
-  let valid = false;
-  try {
-    const key = createPublicKey({ key: Buffer.from(signed.publicKey, 'base64'), format: 'der', type: 'spki' });
-    valid = key.asymmetricKeyType === 'ed25519' && verify(null, Buffer.from(canonicalJson(signed.request)), key, Buffer.from(signed.signature, 'base64'));
-  } catch {
-    valid = false;
-  }
-  if (!valid) {
-    throw new RepatriateError('REPAT_SIGNATURE_INVALID', 'the telephony request is not signed by the key it names', {
-      hint: 'sign canonicalJson(request) with the installation\'s Ed25519 key and send its public key as base64 SPKI DER',
-    });
-  }
-}
-
 export async function receiveTelephonyRequest(sql: Sql, signed: SignedTelephonyRequest, verdict: LicenseVerdict, at: Date): Promise<TelephonyRequest> {
-  verifySignedRequest(signed);
+  verifyTelephonyRequest(signed);
   if (!verdict.valid) throw verdictError(verdict);
   const r = signed.request;
   const [row] = await sql.query<{ id: number }>(
