@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { silentProgress } from '../src/core/progress.js';
 import { initCloud, withCloud } from '../src/platform/cloud.js';
 import { takeSnapshot } from '../src/platform/snapshot.js';
 import { readArchive } from './archive-helpers.js';
 import { createDatabase } from '../src/engine/postgres/admin.js';
-import { cleanupDatabases, removeDir, root, runCli, scratchDatabase, tempDir } from './helpers.js';
+import { cleanupDatabases, removeDir, runCli, scratchDatabase, startCli, tempDir } from './helpers.js';
 
 const acme = 'https://acme.cloud.example';
 const night = '2026-11-24';
@@ -145,15 +143,9 @@ describe('desk commands', () => {
   });
 
   test('M13 serve: the desk API listens on a port, serves OpenAPI, and stops cleanly', async () => {
-    const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--port', '0', '--json'], { env: { ...process.env, REPATRIATE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const serve = await startCli(['serve', '--port', '0', '--json'], { REPATRIATE_HOME: home });
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-      });
-      const started = JSON.parse(line) as { url: string; mail: string; priceCents: number };
+      const started = JSON.parse(serve.firstLine) as { url: string; mail: string; priceCents: number };
       assert.equal(started.mail, 'recorded only');
       assert.equal(started.priceCents, 54900);
       const openapi = await fetch(`${started.url}/api/openapi.json`);
@@ -164,10 +156,8 @@ describe('desk commands', () => {
       const audit = await fetch(`${started.url}/api/audit`);
       assert.equal(audit.status, 401);
     } finally {
-      child.kill('SIGTERM');
+      await serve.stop();
     }
-    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
-    assert.equal(code, 0, stderr);
   });
 
   test('B2 M2 M7 M13 the desk demo goes from license to assessment, request, approval and final date', async () => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { databaseName, dropDatabase, listDatabases, withDatabase } from '../src/engine/postgres/admin.js';
 import type { SqlClient } from '../src/engine/types.js';
@@ -91,4 +92,31 @@ export function runCommand(command: string, args: readonly string[], env: NodeJS
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+export interface RunningCli {
+  /** The first line the command printed (serve --json prints its addresses there). */
+  readonly firstLine: string;
+  /** Sends SIGTERM and resolves with the exit code; rejects with stderr when the code is not 0. */
+  stop(): Promise<void>;
+}
+
+/** Starts a long-running CLI command (serve) and waits for its first line of output. */
+export async function startCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningCli> {
+  const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const firstLine = await Promise.race([
+    new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
+    exited.then((code) => Promise.reject(new Error(`${args[0]} exited with ${code} before printing: ${stderr}`))),
+  ]);
+  return {
+    firstLine,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`${args[0]} exited with ${code}: ${stderr}`);
+    },
+  };
 }

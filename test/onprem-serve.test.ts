@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { adminTokenFile } from '../src/postmigrate/admin-token.js';
 import { putChallenge } from '../src/postmigrate/acme.js';
 import { assistantDir } from '../src/postmigrate/installation.js';
 import { buildArchive, restoreInstallation, type ArchiveFixture, type Installation } from './onprem-assistant-fixture.js';
-import { cleanupDatabases, removeDir, root } from './helpers.js';
+import { cleanupDatabases, removeDir, startCli } from './helpers.js';
 
 /** `repatriate serve --onprem` as an administrator starts it: HTTPS with the installation's certificate, port 80 for ACME. */
 let f: ArchiveFixture;
@@ -50,24 +48,15 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Answer>
 }
 
 test('R5 P1 serve --onprem answers over HTTPS with the installation\'s self-signed certificate, guards tasks with the admin token, and answers ACME on plain HTTP', async () => {
-  const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--onprem', '--db', inst.db, '--data-dir', inst.dataDir, '--port', '0', '--http-port', '0', '--json'], {
-    env: { ...process.env, REPATRIATE_ADMIN_TOKEN: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const serve = await startCli(['serve', '--onprem', '--db', inst.db, '--data-dir', inst.dataDir, '--port', '0', '--http-port', '0', '--json'], { REPATRIATE_ADMIN_TOKEN: '' });
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
-    const started = JSON.parse(line) as { url: string; acmeUrl: string; adminToken: string };
+    const started = JSON.parse(serve.firstLine) as { url: string; acmeUrl: string; adminToken: string };
     assert.match(started.url, /^https:\/\//);
     // The token is made once, readable only by the administrator, and never printed.
     assert.equal(started.adminToken, adminTokenFile(inst.dataDir));
     assert.equal((await stat(started.adminToken)).mode & 0o077, 0);
     const token = (await readFile(started.adminToken, 'utf8')).trim();
-    assert.ok(!line.includes(token));
+    assert.ok(!serve.firstLine.includes(token));
 
     const status = await get(`${started.url}/api/onprem/status`, { authorization: `Bearer ${token}` });
     assert.equal(status.status, 200, status.body);
@@ -88,8 +77,6 @@ test('R5 P1 serve --onprem answers over HTTPS with the installation\'s self-sign
     assert.equal(redirect.status, 308);
     assert.equal(redirect.headers['location'], `https://127.0.0.1:${new URL(started.url).port}/api/onprem/status`);
   } finally {
-    child.kill('SIGTERM');
+    await serve.stop();
   }
-  const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
-  assert.equal(code, 0, stderr);
 });
