@@ -134,6 +134,11 @@ describe('build', () => {
       assert.ok(header.users.active > 0 && header.users.byKind.deactivated > 0, 'the header records the M4 user counts');
       assert.equal(header.release, '24.1');
       assert.ok([...members.keys()].some((m) => m.startsWith('kernel/bitrix/modules/main/')), 'the kernel is inside (M9)');
+      const feed = JSON.parse(members.get('kernel/bitrix/updates/feed.json')!.toString()) as { base: string; releases: unknown[] };
+      assert.equal(feed.base, '24.1', 'the update feed travels with the kernel (P4)');
+      assert.ok(feed.releases.length > 0);
+      const kernelMembers = [...members.keys()].filter((m) => m.startsWith('kernel/'));
+      assert.deepEqual(kernelMembers, [...kernelMembers].sort(), 'kernel members in string order (archive-format §7)');
       assert.ok([...members.keys()].some((m) => m.startsWith('files/disk/')), 'the files are inside (M9)');
       const users = tableRows(members, 'b_user');
       const schema = JSON.parse(members.get('schema.json')!.toString()) as Schema;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { silentProgress } from '../src/core/progress.js';
 import { createDatabase } from '../src/engine/postgres/admin.js';
@@ -65,15 +65,13 @@ async function emptyTarget(engine: Installation['engine'], label: string, home: 
   return `mysql://root@127.0.0.1:3306/${name}`;
 }
 
-/** Restores the archive into a new, empty target; the kernel's update feed is put where the assistant reads it (P4). */
+/** Restores the archive into a new, empty target (the archive's kernel brings the update feed P4 reads). */
 export async function restoreInstallation(f: ArchiveFixture, engine: Installation['engine'], label: string): Promise<Installation> {
   const db = await emptyTarget(engine, label, f.home);
   const dataDir = path.join(f.home, `${label}-${counter++}-data`);
   const result = await runCli(['restore', f.archive, '--license', f.license, '--password-file', f.passwordFile, '--db', db, '--data-dir', dataDir, '--json'], f.home);
   assert.equal(result.code, 0, result.stdout + result.stderr);
   assert.equal(JSON.parse(result.stdout).reconcile.ok, true);
-  await mkdir(path.join(dataDir, 'bitrix', 'updates'), { recursive: true });
-  await cp(path.join(f.home, 'kernel', 'feed.json'), path.join(dataDir, 'bitrix', 'updates', 'feed.json'));
   return { engine, db, dataDir };
 }
 

@@ -14,7 +14,7 @@ import { quoteIdent, rowQuerySql, type SqlClient } from '../engine/types.js';
 import { classify, type MigrationPlan } from '../manifest/plan.js';
 import type { Manifest } from '../manifest/schema.js';
 import { journalName, readJournal, removeJournal, writeJournal, type Journal } from './journal.js';
-import { findKernelRelease, readReleaseSchema, type KernelRelease } from './kernel.js';
+import { findKernelRelease, readReleaseSchema, updateFeedPath, type KernelRelease } from './kernel.js';
 import { compressedParts } from './parts.js';
 
 /**
@@ -250,8 +250,11 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       if (!skip()) await writer.addStream(`files/${relative}`, size, readFileChunks(file));
       request.onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes, raw: size });
     }
-    for (const relative of await listFiles(kernel.filesDir)) {
-      const file = path.join(kernel.filesDir, relative);
+    // The update feed joins the release's files at the path the installation's updater reads (P4).
+    const kernelFiles = (await listFiles(kernel.filesDir)).map((relative) => ({ relative, file: path.join(kernel.filesDir, relative) }));
+    if (kernel.feedFile) kernelFiles.push({ relative: updateFeedPath, file: kernel.feedFile });
+    kernelFiles.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+    for (const { relative, file } of kernelFiles) {
       const size = (await stat(file)).size;
       sizes.kernel += size;
       if (!skip()) await writer.addStream(`kernel/${relative}`, size, readFileChunks(file));

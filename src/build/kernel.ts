@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { RepatriateError } from '../core/errors.js';
@@ -6,14 +6,22 @@ import type { Schema } from '../core/schema.js';
 
 /**
  * The vendor's kernel store: `releases/<version>/release.json` (module versions, file list),
- * `releases/<version>/files/…`, and the base release's `schema.json` (the on-premise structure).
+ * `releases/<version>/files/…`, the base release's `schema.json` (the on-premise structure), and
+ * `feed.json`, the updates published after the base release.
  */
+
+/** Where the installation's updater reads the update feed, relative to its data directory (P4). */
+export const updateFeedPath = 'bitrix/updates/feed.json';
 const releaseManifestSchema = z.object({
   version: z.string(),
   modules: z.record(z.string(), z.string()),
   files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() })),
 });
-export type KernelRelease = z.infer<typeof releaseManifestSchema> & { readonly filesDir: string };
+export type KernelRelease = z.infer<typeof releaseManifestSchema> & {
+  readonly filesDir: string;
+  /** The store's update feed, shipped with the kernel so the restored installation can update itself (P4). */
+  readonly feedFile: string | undefined;
+};
 
 export async function findKernelRelease(store: string, modules: Readonly<Record<string, string>>): Promise<KernelRelease> {
   const dir = path.join(store, 'releases');
@@ -21,7 +29,10 @@ export async function findKernelRelease(store: string, modules: Readonly<Record<
   for (const version of versions.sort()) {
     const release = releaseManifestSchema.parse(JSON.parse(await readFile(path.join(dir, version, 'release.json'), 'utf8')));
     const same = Object.keys(release.modules).length === Object.keys(modules).length && Object.entries(modules).every(([m, v]) => release.modules[m] === v);
-    if (same) return { ...release, filesDir: path.join(dir, version, 'files') };
+    if (same) {
+      const feedFile = path.join(store, 'feed.json');
+      return { ...release, filesDir: path.join(dir, version, 'files'), feedFile: (await stat(feedFile).catch(() => undefined))?.isFile() ? feedFile : undefined };
+    }
   }
   throw new RepatriateError('REPAT_KERNEL_MISSING', `no kernel release in ${store} matches the account's module versions`, {
     hint: 'publish the on-premise release the cloud runs into the kernel store (for the reference cloud: `repatriate cloud init` writes it)',

@@ -7,18 +7,19 @@ import * as myDdl from '../engine/mysql/ddl.js';
 import * as pgDdl from '../engine/postgres/ddl.js';
 import type { Db } from './db.js';
 import type { Installation } from './installation.js';
+import { updateFeedPath } from '../build/kernel.js';
 import { writeRecord } from './state.js';
 import { status, type TaskStatus } from './tasks.js';
 
 /**
  * P4: the kernel's update feed (`<data-dir>/bitrix/updates/feed.json`, as the vendor publishes
- * it) lists releases after the base, each with module updates made of engine-neutral steps.
+ * it; the archive's kernel brings the one of build time) lists releases after the base, each with module updates made of engine-neutral steps.
  * The installed version of a module is the one in its `install/version.php`. Updates run in
  * feed order; every step checks before it changes (a column, table or index that exists is
  * left alone), and a module's version moves only after all its steps, so a run that stopped
  * half-way is simply run again.
  */
-export const feedPath = (dataDir: string): string => path.join(dataDir, 'bitrix', 'updates', 'feed.json');
+export const feedPath = (dataDir: string): string => path.join(dataDir, updateFeedPath);
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const columnSchema = z.custom<Column>((v) => typeof v === 'object' && v !== null && typeof (v as Column).name === 'string' && typeof (v as Column).type === 'object');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadOrCreateSigningKey } from '../../core/keystore.js';
@@ -107,9 +107,6 @@ export function demoCommand(): Command {
       print(`\nthe installation: database in ${path.join(onprem, 'db')}, files and kernel in ${path.join(onprem, 'data')}`);
 
       print('\n== 9. the on-premise assistant: every task after the restore (P1–P11, R5), then P1 — a user resets a password and signs in');
-      // The customer fetches the kernel's update feed from the vendor (P4 reads it from the data directory).
-      await mkdir(path.join(onprem, 'data', 'bitrix', 'updates'), { recursive: true });
-      await copyFile(path.join(cloudPaths(home).kernel, 'feed.json'), path.join(onprem, 'data', 'bitrix', 'updates', 'feed.json'));
       await assistantDemo(path.join(onprem, 'db'), path.join(onprem, 'data'));
       print(`open the archive without repatriate: docs/archive-format.md. Next: \`npx repatriate cloud stats --tables\`, \`npx repatriate plan --account ${account} --snapshot ${night}\``);
     });
