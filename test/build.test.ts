@@ -128,6 +128,8 @@ describe('build', () => {
       assert.equal(byTable.get('b_search_content')?.task, 'P3');
       assert.ok((byTable.get('b_search_content')?.rows ?? 0) > 0, 'the ledger counts the rows left behind');
       assert.equal(byTable.get('b_rest_app')?.task, 'P11');
+      const apps = (byTable.get('b_rest_app') as { rows: number | null; listed?: { code: string; name: string }[] } | undefined);
+      assert.equal(apps?.listed?.length, apps?.rows, 'the ledger names every app left behind (P11)');
       assert.ok(excluded.columns.some((c) => c.table === 'b_user' && c.column === 'password' && c.policy === 'secret'));
       const header = JSON.parse(members.get('header.json')!.toString());
       assert.equal(header.account.address, acme);

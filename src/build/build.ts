@@ -204,7 +204,10 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       const tables = [];
       for (const excluded of plan.excludedTables) {
         const rows = excluded.countQuery ? Number((await request.db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(excluded.countQuery)}) x`))[0]?.n ?? 0) : null;
-        tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null });
+        const listed = excluded.listQuery
+          ? (await request.db.query<{ code: string | null; name: string | null }>(`${rowQuerySql(excluded.listQuery)} ORDER BY 1, 2`)).map((r) => ({ code: r.code ?? '', name: r.name ?? '' }))
+          : undefined;
+        tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null, ...(listed ? { listed } : {}) });
       }
       const columns = plan.excludedColumns.map((c) => ({ ...c, reason: c.policy === 'secret' ? 'never leaves the cloud' : 'rebuilt after the restore' }));
       const startEmpty = plan.exports.filter((e) => e.empty).map((e) => ({ table: e.target.name, ...e.empty }));

@@ -27,6 +27,8 @@ export interface ExcludedTable {
   readonly task: TaskId | undefined;
   /** Counts the account's rows that stay behind (undefined: the table belongs to no account). */
   readonly countQuery: RowQuery | undefined;
+  /** Selects `code` and `name` of each of the account's rows, when the manifest lists them. */
+  readonly listQuery: RowQuery | undefined;
 }
 
 export interface ExcludedColumn {
@@ -87,6 +89,11 @@ export function classify(manifest: Manifest, catalog: readonly CatalogTable[], r
   for (const table of catalog) {
     const policy = manifest.tables[table.name];
     if (!policy) throw unclassified(`table ${table.name} is not classified by the migration manifest`);
+    if (policy.kind === 'excluded' && policy.listed) {
+      for (const name of [policy.listed.code, policy.listed.name]) {
+        if (!table.columns.some((c) => c.name === name)) throw manifestError(`the manifest lists ${table.name}.${name} in the ledger, which the snapshot does not have`);
+      }
+    }
     if (policy.kind === 'account' || policy.kind === 'global') {
       for (const column of table.columns) {
         if (!(column.name in policy.columns)) throw unclassified(`column ${table.name}.${column.name} is not classified by the migration manifest`);
@@ -157,9 +164,12 @@ export function classify(manifest: Manifest, catalog: readonly CatalogTable[], r
           reason: policy.reason,
           task: policy.task,
           countQuery: policy.boundary ? { select: '1', table, where: accountCondition(manifest, policy.boundary, 't', accountId) } : undefined,
+          listQuery: policy.boundary && policy.listed
+            ? { select: `t.${quoteIdent(policy.listed.code)} AS code, t.${quoteIdent(policy.listed.name)} AS name`, table, where: accountCondition(manifest, policy.boundary, 't', accountId) }
+            : undefined,
         }]
       : policy.kind === 'cloudOnly'
-        ? [{ table, reason: policy.reason, task: undefined, countQuery: undefined }]
+        ? [{ table, reason: policy.reason, task: undefined, countQuery: undefined, listQuery: undefined }]
         : [],
   );
 

@@ -51,6 +51,11 @@ const excludedTable = z.strictObject({
   boundary: boundary.optional(),
   reason: z.string().min(1),
   task: taskId,
+  /**
+   * Columns that name each of the account's rows in the ledger, so the task that repairs the
+   * table can act on each (P11: which apps to reinstall). Never a secret column.
+   */
+  listed: z.strictObject({ code: identifier, name: identifier }).optional(),
 });
 
 const cloudOnlyTable = z.strictObject({

@@ -3,8 +3,7 @@ import { status, type TaskStatus } from './tasks.js';
 
 /**
  * P11: marketplace apps do not move (M10): their data, tokens and handlers stay in the cloud.
- * The archive's exclusion ledger says how many the account had (and, when it names them,
- * which); the installation's own app table shows what has been reinstalled since.
+ * The archive's exclusion ledger names the apps the account had (older ledgers only count them); the installation's own app table shows what has been reinstalled since.
  */
 export interface AppEntry {
   readonly code: string | null;
@@ -14,7 +13,7 @@ export interface AppEntry {
 
 export async function listApps(inst: Installation): Promise<{ readonly had: number; readonly apps: readonly AppEntry[] }> {
   const ledger = inst.ledger.tables.find((t) => t.table === 'b_rest_app');
-  const named = inst.ledger.apps;
+  const named = ledger?.listed;
   const installed = await inst.db.query<{ code: string }>('SELECT code FROM b_rest_app WHERE installed = TRUE');
   const codes = new Set(installed.map((r) => r.code));
   if (named) return { had: named.length, apps: named.map((a) => ({ code: a.code, name: a.name, reinstalled: codes.has(a.code) })) };

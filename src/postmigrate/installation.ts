@@ -24,9 +24,14 @@ const headerSchema = z.object({
 export type ArchiveHeader = z.infer<typeof headerSchema>;
 
 const ledgerSchema = z.object({
-  tables: z.array(z.object({ table: z.string(), rows: z.number().nullable(), reason: z.string(), task: z.string().nullable() })),
-  // Newer archives may name the apps themselves; the current ledger counts rows per table.
-  apps: z.array(z.object({ code: z.string(), name: z.string() })).optional(),
+  tables: z.array(z.object({
+    table: z.string(),
+    rows: z.number().nullable(),
+    reason: z.string(),
+    task: z.string().nullable(),
+    // Rows the manifest names (the apps of b_rest_app); older ledgers only count them.
+    listed: z.array(z.object({ code: z.string(), name: z.string() })).optional(),
+  })),
 });
 export type ExclusionLedger = z.infer<typeof ledgerSchema>;
 
