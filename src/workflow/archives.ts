@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { generatePassword, generatedScryptLogN } from '../archive/password.js';
-import { indexName, volumeName } from '../archive/format.js';
+import { indexName } from '../archive/format.js';
 import { build, prepare, type BuildEvent } from '../build/build.js';
 import { planBuild } from '../build/estimate.js';
 import { RepatriateError } from '../core/errors.js';
@@ -323,9 +323,8 @@ export class ArchiveService {
   async archiveFile(principal: Principal, id: number, name: string): Promise<{ file: string; size: number }> {
     if (principal.role !== 'customer') throw new RepatriateError('REPAT_DESK_FORBIDDEN', 'only the account\'s administrator downloads its archive', { hint: 'operators never handle the archive' });
     const { build } = await this.o.store.transaction((sql) => this.downloadableBuild(sql, principal, id));
-    const volumes = build.volumes ?? 0;
-    const known = name === indexName || Array.from({ length: volumes }, (_, i) => volumeName(i + 1)).includes(name);
-    if (!known) throw new RepatriateError('REPAT_DESK_NOT_FOUND', `the archive of request ${id} has no file ${name}`, { hint: `fetch ${indexName} first; it lists the volumes` });
+    const stored = await readdir(build.out_dir).catch(() => [] as string[]);
+    if (!stored.includes(name)) throw new RepatriateError('REPAT_DESK_NOT_FOUND', `the archive of request ${id} has no file ${name}`, { hint: `fetch ${indexName} first; it lists the volumes` });
     const file = path.join(build.out_dir, name);
     const info = await stat(file).catch(() => undefined);
     if (!info) throw new RepatriateError('REPAT_DESK_GONE', `the file ${name} of request ${id} is no longer stored`, { hint: 'ask the vendor' });
