@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { after, before, describe, test } from 'node:test';
+import { downloadArchive } from '../src/archive/download.js';
+import { checkVolume } from '../src/archive/reader.js';
 import { verifyArchive } from '../src/archive/verify.js';
+import type { RepatriateError } from '../src/core/errors.js';
 import { trustedVendorKeys } from '../src/cli/commands/archive.js';
 import { silentProgress } from '../src/core/progress.js';
 import { initCloud, withCloud } from '../src/platform/cloud.js';
@@ -14,7 +18,67 @@ import { openDesk, type Desk } from '../src/workflow/desk.js';
 import type { Notice } from '../src/workflow/notifications.js';
 import { serverKeyFile } from '../src/workflow/server-key.js';
 import { cleanupStores, generateSigningKey, licenseKeyFor, manualClock, scratchStore } from './desk-helpers.js';
-import { removeDir, tempDir } from './helpers.js';
+import { removeDir, runCli, tempDir } from './helpers.js';
+
+/**
+ * A TCP proxy in front of the desk that misbehaves on purpose: it cuts a connection after some
+ * bytes, flips one byte of what it forwards, or refuses everything once enough went through.
+ */
+type Misbehaviour = { cutAfter?: number; flipAt?: number; refuse?: boolean };
+async function startProxy(port: string, plan: (connection: number, sentSoFar: number) => Misbehaviour): Promise<{ url: string; close(): Promise<void> }> {
+  let connections = 0;
+  let sent = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const n = ++connections;
+    const rule = plan(n, sent);
+    sockets.add(client);
+    if (rule.refuse) return client.destroy();
+    const upstream = net.connect(Number(port), '127.0.0.1');
+    sockets.add(upstream);
+    let forwarded = 0;
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream);
+    upstream.on('data', (data: Buffer) => {
+      if (plan(n, sent).refuse) {
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      let out = data;
+      if (rule.flipAt !== undefined && forwarded <= rule.flipAt && rule.flipAt < forwarded + data.length) {
+        out = Buffer.from(data);
+        out[rule.flipAt - forwarded] = out[rule.flipAt - forwarded]! ^ 0x01;
+      }
+      if (rule.cutAfter !== undefined && forwarded + data.length > rule.cutAfter) {
+        client.write(out.subarray(0, Math.max(0, rule.cutAfter - forwarded)));
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      forwarded += data.length;
+      sent += data.length;
+      client.write(out);
+    });
+    upstream.on('end', () => client.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function secretFile(text: string): Promise<string> {
+  const dir = await tempDir('secret');
+  const file = path.join(dir, 'secret.txt');
+  await writeFile(file, text + '\n', { mode: 0o600 });
+  return file;
+}
 
 const acme = 'https://acme.cloud.example';
 const globex = 'https://globex.cloud.example';
@@ -235,6 +299,96 @@ describe('desk builds on the embedded store', () => {
     assert.equal((await call('GET', `/api/requests/${globexRequest}/archive/index.json`, { token: globexToken })).status, 409, 'not built yet');
   });
 
+  describe('M12 repatriate download against a listening desk', () => {
+    let url = '';
+    let total = 0;
+    const dirs: string[] = [];
+    const outDir = async (label: string): Promise<string> => {
+      const dir = await tempDir(`download-${label}`);
+      dirs.push(dir);
+      return path.join(dir, 'archive');
+    };
+    const fetchInto = (out: string, deskUrl = url, token = acmeToken) => downloadArchive({ deskUrl, requestId: acmeRequest, token, out, trusted: keys, parallel: 3, attempts: 3 });
+    let keys: Awaited<ReturnType<typeof trustedVendorKeys>>;
+    let archiveDir = '';
+    let index: { volumes: { name: string; size: number; chunks: string[] }[] };
+
+    before(async () => {
+      url = await app.listen({ port: 0, host: '127.0.0.1' });
+      keys = await trustedVendorKeys(home);
+      index = (await call('GET', `/api/requests/${acmeRequest}/archive/index.json`, { token: acmeToken })).body;
+      total = index.volumes.reduce((a, v) => a + v.size, 0);
+      archiveDir = path.join(home, 'desk', 'archives', (await call('GET', `/api/requests/${acmeRequest}`, { token: acmeToken })).body.archive.archiveId);
+    });
+    after(async () => {
+      for (const dir of dirs) await removeDir(dir);
+    });
+
+    test('M12 it fetches every volume in parallel ranges, checks each chunk against the signed index, and the desk records the receipt', async () => {
+      const out = await outDir('whole');
+      const report = await fetchInto(out);
+      assert.equal(report.volumes, index.volumes.length);
+      assert.equal(report.fetchedBytes, total);
+      assert.equal(report.keptChunks + report.refetchedChunks + report.resumedConnections, 0);
+      for (const volume of index.volumes) await checkVolume(out, volume as never);
+      assert.deepEqual((await readdir(out)).sort(), ['index.json', ...index.volumes.map((v) => v.name)].sort(), 'no partial or state files left');
+      const cli = await runCli(['download', String(acmeRequest), '--desk', url, '--out', await outDir('cli'), '--account', acme, '--login', 'admin@acme.cloud.example', '--password-file', await secretFile(passwords.acme), '--json'], home);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.equal(JSON.parse(cli.stdout).receipt, true);
+      assert.equal((await call('GET', `/api/requests/${acmeRequest}`, { token: acmeToken })).body.state, 'downloaded');
+    });
+
+    test('M12 a broken connection continues from the byte it reached; a stopped run resumes from the verified chunks', async () => {
+      const cutting = await startProxy(new URL(url).port, (connection) => (connection <= 2 ? { cutAfter: 40_000 } : {}));
+      try {
+        const report = await fetchInto(await outDir('cut'), cutting.url);
+        assert.ok(report.resumedConnections >= 1, JSON.stringify(report));
+        assert.equal(report.refetchedChunks, 0);
+      } finally {
+        await cutting.close();
+      }
+      // A run that loses the desk half-way stops with partial files; the next run fetches only what is missing.
+      const out = await outDir('stopped');
+      const dying = await startProxy(new URL(url).port, (_connection, sent) => (sent > total / 2 ? { refuse: true } : {}));
+      try {
+        await assert.rejects(fetchInto(out, dying.url), (error: RepatriateError) => error.code === 'REPAT_DOWNLOAD_FAILED');
+      } finally {
+        await dying.close();
+      }
+      assert.ok((await readdir(out)).some((f) => f.endsWith('.partial')), 'partial volumes stay');
+      const resumed = await fetchInto(out);
+      assert.ok(resumed.keptChunks >= 1, JSON.stringify(resumed));
+      assert.ok(resumed.fetchedBytes < total, `${resumed.fetchedBytes} of ${total} fetched again`);
+      for (const volume of index.volumes) await checkVolume(out, volume as never);
+    });
+
+    test('M12 bytes altered on the way are fetched again; an archive altered on the desk is refused', async () => {
+      const flipping = await startProxy(new URL(url).port, (connection) => (connection === 1 ? { flipAt: 30_000 } : {}));
+      try {
+        const report = await fetchInto(await outDir('flip'), flipping.url);
+        assert.equal(report.refetchedChunks, 1, JSON.stringify(report));
+      } finally {
+        await flipping.close();
+      }
+      const victim = path.join(archiveDir, index.volumes[0]!.name);
+      const original = await readFile(victim);
+      const altered = Buffer.from(original);
+      altered[100] = altered[100]! ^ 0xff;
+      await writeFile(victim, altered);
+      try {
+        await assert.rejects(fetchInto(await outDir('tampered')), (error: RepatriateError) => error.code === 'REPAT_ARCHIVE_HASH_MISMATCH' && /chunk 0 of vol-/.test(error.message));
+      } finally {
+        await writeFile(victim, original);
+      }
+    });
+
+    test('M12 another account cannot download it (404), nor can anyone without a session', async () => {
+      await assert.rejects(fetchInto(await outDir('globex'), url, globexToken), (error: RepatriateError) => error.code === 'REPAT_DESK_NOT_FOUND');
+      await assert.rejects(fetchInto(await outDir('nobody'), url, 'x'.repeat(43)), (error: RepatriateError) => error.code === 'REPAT_DESK_AUTH');
+      await assert.rejects(fetchInto(await outDir('down'), 'http://127.0.0.1:9'), (error: RepatriateError) => error.code === 'REPAT_DOWNLOAD_FAILED' && error.hint !== undefined);
+    });
+  });
+
   test('M7 a failed build leaves the request failed with a reason and no secret; the next tick retries it', async () => {
     // The archive store cannot be created: a file stands where its folder belongs.
     const archives = path.join(home, 'desk', 'archives');
@@ -280,7 +434,7 @@ describe('desk builds on the embedded store', () => {
     assert.equal(detail.body.state, 'purged');
     assert.equal(detail.body.archive.deletedAt, '2026-12-17T01:00:01.000Z');
     const audit = await call('GET', `/api/audit?subject=request:${acmeRequest}&action=archive.purge`, { token: operatorToken });
-    assert.deepEqual(audit.body.entries[0].details.state, { from: 'ready', to: 'purged' });
+    assert.deepEqual(audit.body.entries[0].details.state, { from: 'downloaded', to: 'purged' });
     const notes = await call('GET', '/api/operator/notifications', { token: operatorToken });
     assert.ok(notes.body.notifications.some((n: { subject: string; text: string }) => n.subject.includes(`${acmeRequest}: archive deleted`) && n.text.includes('deleted on 2026-12-17T01:00:01.000Z')));
     assert.deepEqual((await desk.archives.tick()).purged, [], 'a purge happens once');
