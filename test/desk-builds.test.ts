@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { downloadArchive } from '../src/archive/download.js';
 import { checkVolume } from '../src/archive/reader.js';
 import { verifyArchive } from '../src/archive/verify.js';
-import type { RepatriateError } from '../src/core/errors.js';
+import { errorCodes, type RepatriateError } from '../src/core/errors.js';
 import { trustedVendorKeys } from '../src/cli/commands/archive.js';
 import { silentProgress } from '../src/core/progress.js';
 import { initCloud, withCloud } from '../src/platform/cloud.js';
@@ -438,5 +438,20 @@ describe('desk builds on the embedded store', () => {
     const notes = await call('GET', '/api/operator/notifications', { token: operatorToken });
     assert.ok(notes.body.notifications.some((n: { subject: string; text: string }) => n.subject.includes(`${acmeRequest}: archive deleted`) && n.text.includes('deleted on 2026-12-17T01:00:01.000Z')));
     assert.deepEqual((await desk.archives.tick()).purged, [], 'a purge happens once');
+  });
+});
+
+describe('desk build error codes', () => {
+  test('M12 the build, download and retention codes exit in 50–59 and docs/errors.md documents each', async () => {
+    const documented = new Map<string, number>();
+    for (const line of (await readFile(path.join(import.meta.dirname, '..', 'docs', 'errors.md'), 'utf8')).split('\n')) {
+      const row = /^\|\s*(\d+)\s*\|\s*`(REPAT_[A-Z_]+)`\s*\|/.exec(line);
+      if (row) documented.set(row[2]!, Number(row[1]));
+    }
+    const codes = ['REPAT_DESK_GONE', 'REPAT_DESK_RANGE', 'REPAT_DESK_BUILD_FAILED', 'REPAT_DESK_KEY', 'REPAT_DOWNLOAD_FAILED'] as const;
+    for (const code of codes) {
+      assert.ok(errorCodes[code].exit >= 50 && errorCodes[code].exit <= 59, code);
+      assert.equal(documented.get(code), errorCodes[code].exit, `docs/errors.md documents ${code}`);
+    }
   });
 });
