@@ -251,13 +251,13 @@ describe('desk builds on the embedded store', () => {
     assert.equal((await call('GET', `/api/requests/${globexRequest}/password`, { token: globexToken })).status, 409, 'no password before the build');
 
     // The operator re-sends: a new link, audited; the answer carries neither the password nor the link.
-    const resent = await call('POST', `/api/operator/requests/${acmeRequest}/password-mail`, { token: operatorToken });
+    const resent = await call('POST', `/api/operator/requests/${acmeRequest}/password-mail`, { token: operatorToken, body: {} });
     assert.equal(resent.status, 200, resent.raw);
     assert.equal(resent.body.sent, false, 'no SMTP here');
     assert.equal(secretMails.length, 2);
     const second = revealToken(secretMails[1]);
     assert.ok(!resent.raw.includes(second) && !resent.raw.includes(password));
-    await call('POST', `/api/operator/requests/${acmeRequest}/password-mail`, { token: operatorToken });
+    await call('POST', `/api/operator/requests/${acmeRequest}/password-mail`, { token: operatorToken, body: {} });
     assert.equal((await call('GET', `/api/password-reveals/${second}`)).status, 410, 'a re-send retires the unused older link');
     const third = await call('GET', `/api/password-reveals/${revealToken(secretMails[2])}`);
     assert.equal(third.body.password, password);

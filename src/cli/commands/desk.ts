@@ -151,9 +151,11 @@ export function deskCommand(): Command {
 
   desk
     .command('demo')
-    .description('on the reference cloud in REPATRIATE_HOME: license → assessment → request → approval with a final date, through the API (replaces the embedded desk)')
+    .description('on the reference cloud in REPATRIATE_HOME: license → assessment → request → approval with a final date → freeze and build → password e-mail → download, through the API (replaces the embedded desk)')
     .option('--account <url>', 'the account to migrate', accountAddress, 'https://acme.cloud.example')
-    .action(async (opts: { account: string }) => runDeskDemo(repatriateHome(), opts.account));
+    .action(async (opts: { account: string }) => {
+      await runDeskDemo(repatriateHome(), opts.account);
+    });
 
   return desk;
 }

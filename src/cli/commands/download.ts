@@ -67,7 +67,7 @@ export function downloadCommand(): Command {
       const out = path.resolve(opts.out);
       const report = await downloadArchive({ deskUrl: desk, requestId: request, token, out, trusted: await trustedVendorKeys(repatriateHome()), parallel: opts.parallel });
       // Tell the desk the archive arrived whole (ready → downloaded); the archive is fine either way.
-      const receipt = await fetch(`${desk}/api/requests/${request}/archive/receipt`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok, () => false);
+      const receipt = await fetch(`${desk}/api/requests/${request}/archive/receipt`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' }).then((r) => r.ok, () => false);
       if (opts.json) return printJson({ ...report, receipt });
       print(`archive ${report.archiveId}: ${report.volumes} volume(s), ${formatBytes(report.bytes)} in ${out}; every chunk matches the signed index`);
       print(`fetched ${formatBytes(report.fetchedBytes)}${report.keptChunks ? `, kept ${report.keptChunks} chunk(s) verified earlier` : ''}${report.refetchedChunks ? `, fetched ${report.refetchedChunks} altered chunk(s) again` : ''}${report.resumedConnections ? `, continued ${report.resumedConnections} broken connection(s)` : ''}`);

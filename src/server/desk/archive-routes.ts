@@ -55,7 +55,7 @@ export async function archiveRoutes(app: FastifyInstance, options: { desk: Desk 
   });
 
   app.post('/api/operator/requests/:id/password-mail', {
-    schema: routeSchema({ summary: 'Send the customer a new one-time reveal link (M11); the operator never sees the password; audited', tags: ['operator'], auth: true, params: s.idParams, response: { 200: s.passwordMailResult, ...gone } }),
+    schema: routeSchema({ summary: 'Send the customer a new one-time reveal link (M11); the operator never sees the password; audited', tags: ['operator'], auth: true, params: s.idParams, body: s.emptyBody, response: { 200: s.passwordMailResult, ...gone } }),
   }, async (request) => desk.archives.resendPassword(await operatorOf(desk, request), id(request)));
 
   app.get('/api/requests/:id/archive/:file', {
@@ -84,6 +84,6 @@ export async function archiveRoutes(app: FastifyInstance, options: { desk: Desk 
   });
 
   app.post('/api/requests/:id/archive/receipt', {
-    schema: routeSchema({ summary: 'Confirm the archive arrived whole and verified: ready → downloaded', tags: ['customer'], auth: true, params: s.idParams, response: { 200: s.receiptResult, ...gone } }),
+    schema: routeSchema({ summary: 'Confirm the archive arrived whole and verified: ready → downloaded', tags: ['customer'], auth: true, params: s.idParams, body: s.emptyBody, response: { 200: s.receiptResult, ...gone } }),
   }, async (request) => desk.archives.confirmDownload(await customerOf(desk, request), id(request)));
 }

@@ -116,6 +116,8 @@ export const revealParams = z.strictObject({ token: z.string().regex(/^[A-Za-z0-
 export const archiveFileParams = z.strictObject({ id: idParams.shape.id, file: z.string().regex(/^(index\.json|vol-\d{4}\.age)$/, 'index.json or vol-NNNN.age') });
 export const archiveBytes = z.string().describe('the file\'s bytes (application/octet-stream); with Range: 206 and Content-Range');
 export const passwordMailResult = z.object({ requestId: z.number(), to: z.string(), sent: z.boolean(), linkExpiresAt: z.string() });
+/** For POST routes that need no input: an empty JSON object, so nothing unexpected slips in. */
+export const emptyBody = z.strictObject({});
 export const receiptResult = z.object({ id: z.number(), state: z.enum(requestStates) });
 export const requestList = z.object({ requests: z.array(requestResult) });
 export const queueQuery = z.strictObject({ state: z.enum(requestStates).optional(), flag: z.string().regex(/^[a-z-]{1,40}$/).optional() });
