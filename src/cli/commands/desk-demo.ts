@@ -42,7 +42,7 @@ export async function runDeskDemo(home: string, account = 'https://acme.cloud.ex
   const secretMails: Notice[] = [];
   const desk = await openDesk({
     home, licenseKeys: [(await loadOrCreateSigningKey(vendorDir(home), 'license-key')).publicKey], clock: () => new Date(now), volumeSize: 4e6,
-    publicUrl: 'http://127.0.0.1', onSecretMail: (n) => secretMails.push(n),
+    publicUrl: 'https://desk.vendor.example', onSecretMail: (n) => secretMails.push(n),
   });
   const app = await buildDeskApp({ desk, secureCookies: false });
   const call = async (method: 'GET' | 'POST', url: string, body?: unknown, token?: string): Promise<any> => {
