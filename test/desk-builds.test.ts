@@ -416,6 +416,8 @@ describe('desk builds on the embedded store', () => {
     assert.equal(ready.body.state, 'ready');
     assert.equal(ready.body.archive.attempts, 2);
     assert.equal(ready.body.archive.failure, null);
+    const password = (await call('GET', `/api/requests/${globexRequest}/password`, { token: globexToken })).body.password as string;
+    assert.ok(password && !JSON.stringify(audit.body).includes(password) && !JSON.stringify(failed.body).includes(password), 'no secret in the failure or its audit');
   });
 
   test('M12 seven days after ready the download answers 410, the purge deletes the archive, audited, and the customer sees when', async () => {

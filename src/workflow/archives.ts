@@ -155,7 +155,7 @@ export class ArchiveService {
     }
   }
 
-  private async buildArchive(id: number, accountUrl: string, night: string, out: string, archiveId: string, passphrase: string): Promise<{ volumes: number; bytes: number }> {
+  private async buildArchive(id: number, accountUrl: string, night: string, out: string, archiveId: string, passphrase: string): Promise<{ volumes: number; bytes: number; resumed: boolean }> {
     const home = this.o.home;
     const snapshot = await openSnapshot(home, night);
     try {
@@ -174,7 +174,7 @@ export class ArchiveService {
         prepared,
       );
       await progress.flush();
-      return { volumes: result.index.volumes.length, bytes: result.index.volumes.reduce((a, v) => a + v.size, 0) };
+      return { volumes: result.index.volumes.length, bytes: result.index.volumes.reduce((a, v) => a + v.size, 0), resumed: result.resumed };
     } finally {
       await snapshot.db.close();
     }
@@ -216,7 +216,7 @@ export class ArchiveService {
     };
   }
 
-  private async markReady(id: number, archive: { volumes: number; bytes: number }): Promise<void> {
+  private async markReady(id: number, archive: { volumes: number; bytes: number; resumed: boolean }): Promise<void> {
     let secretMail: Notice | undefined;
     let recorded: number[] = [];
     await this.o.store.transaction(async (sql) => {
@@ -226,7 +226,7 @@ export class ArchiveService {
       await sql.query("UPDATE builds SET stage = 'ready', bytes_done = COALESCE(bytes_total, bytes_done), ready_at = $2, expires_at = $3, volumes = $4, bytes = $5, updated_at = $2 WHERE request_id = $1",
         [id, at.toISOString(), expiresAt.toISOString(), archive.volumes, archive.bytes]);
       const build = (await buildRow(sql, id))!;
-      await appendAudit(sql, at, { actor: system, action: 'build.ready', subject: `request:${id}`, details: { state: { from: 'building', to: 'ready' }, archiveId: build.archive_id, volumes: archive.volumes, bytes: archive.bytes, expiresAt: expiresAt.toISOString() } });
+      await appendAudit(sql, at, { actor: system, action: 'build.ready', subject: `request:${id}`, details: { state: { from: 'building', to: 'ready' }, archiveId: build.archive_id, volumes: archive.volumes, bytes: archive.bytes, resumed: archive.resumed, expiresAt: expiresAt.toISOString() } });
       const [contact] = await sql.query<{ contact_email: string | null }>('SELECT contact_email FROM requests WHERE id = $1', [id]);
       if (!contact?.contact_email) return;
       recorded = await recordNotices(sql, [{
