@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { usageError } from '../../core/errors.js';
+import { errorCodes, usageError } from '../../core/errors.js';
 import { requestStates, type RequestState } from '../../workflow/states.js';
 import type { BuildStatus, Desk, MigrationRequest, Principal } from '../../workflow/desk.js';
 import { formatTable, print, printJson } from '../output.js';
@@ -137,7 +137,7 @@ export function deskCommand(): Command {
       if (opts.json) return printJson(report);
       print(`frozen: ${report.frozen.join(', ') || 'none'}; ready: ${report.ready.join(', ') || 'none'}; purged: ${report.purged.join(', ') || 'none'}`);
       for (const f of report.failed) print(`request ${f.id}: build failed: ${f.reason} (the next tick retries it from its journal)`);
-      if (report.failed.length > 0) process.exitCode = 52;
+      if (report.failed.length > 0) process.exitCode = errorCodes.REPAT_DESK_BUILD_FAILED.exit;
     }));
 
   desk.addCommand(operatorCommand('resend-password', 'send the customer a new one-time link to the archive password (M11); you never see the password')
