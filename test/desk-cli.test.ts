@@ -160,7 +160,7 @@ describe('desk commands', () => {
     }
   });
 
-  test('B2 M2 M7 M13 the desk demo goes from license to assessment, request, approval and final date', async () => {
+  test('B2 M2 M7 M11 M12 M13 the desk demo goes from license to assessment, request, approval, final date, build, password link and download', async () => {
     const demo = await runCli(['desk', 'demo'], home);
     assert.equal(demo.code, 0, demo.stderr);
     assert.match(demo.stdout, /is valid for a migration/);
@@ -169,5 +169,9 @@ describe('desk commands', () => {
     assert.match(demo.stdout, /request 1: scheduled; asked for \d{4}-\d{2}-\d{2}, final date/);
     assert.match(demo.stdout, /request\.submit → request\.checks → request\.approve → request\.schedule/);
     assert.match(demo.stdout, /\(recorded; no SMTP configured\)/, 'without SMTP, notifications are recorded, not sent');
+    // Issue 7: the final date comes; the desk freezes, builds, sends the password link, the customer downloads (M7, M11, M12).
+    assert.match(demo.stdout, /request 1: ready; archive [0-9a-f-]{36}: \d+ volumes/);
+    assert.match(demo.stdout, /a second click answers 410/);
+    assert.match(demo.stdout, /request 1 is now downloaded/);
   });
 });

@@ -6,6 +6,7 @@ import { assessCommand } from './commands/assess.js';
 import { cloudCommand } from './commands/cloud.js';
 import { demoCommand } from './commands/demo.js';
 import { deskCommand } from './commands/desk.js';
+import { downloadCommand } from './commands/download.js';
 import { licenseCommand } from './commands/license.js';
 import { operatorCommand } from './commands/operator.js';
 import { onpremCommand } from './commands/onprem.js';
@@ -27,6 +28,7 @@ program.addCommand(assessCommand());
 program.addCommand(operatorCommand());
 program.addCommand(deskCommand());
 program.addCommand(serveCommand());
+program.addCommand(downloadCommand());
 program.addCommand(onpremCommand());
 program.addCommand(demoCommand());
 

@@ -5,6 +5,7 @@ import type { SqlClient } from '../engine/types.js';
 import { findKernelRelease } from '../build/kernel.js';
 import type { Manifest } from '../manifest/schema.js';
 import { openCloud } from '../platform/cloud.js';
+import { setAccountState } from '../platform/freeze.js';
 import { referenceManifest } from '../platform/manifest.js';
 import { readAccountFacts, type AccountFacts } from './assessment/account-facts.js';
 
@@ -26,6 +27,8 @@ export interface CloudGateway {
   accountFacts(address: string): Promise<AccountFacts>;
   kernelBytes(modules: Record<string, string>): Promise<number>;
   verifyAdministrator(address: string, login: string, password: string): Promise<Administrator>;
+  /** M7: the platform's database-enforced freeze of the live account (idempotent). */
+  freezeAccount(address: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,9 @@ export function referenceCloudGateway(home: string, manifest: Manifest = referen
         throw new RepatriateError('REPAT_DESK_FORBIDDEN', `${login} is not an administrator of ${address}`, { hint: 'an administrator of the cloud account must ask for the migration (M2)' });
       }
       return { accountUrl: address, login, email: user.email };
+    },
+    async freezeAccount(address) {
+      await setAccountState((await cloud()).db, address, 'frozen');
     },
     async close() {
       if (opened) await (await opened.catch(() => undefined))?.db.close();

@@ -17,6 +17,9 @@ import * as requests from './requests.js';
 import type { RequestState } from './states.js';
 import { deskStoreLocation, openDeskStore, type DeskStore, type Sql, type StoreLocation } from './store/store.js';
 import * as telephony from './telephony.js';
+import { ArchiveService } from './archives.js';
+import { buildStatusOf, type BuildStatus } from './builds.js';
+import { loadServerKey, type ServerKey } from './server-key.js';
 
 /**
  * The desk as one service: every use case a face (HTTP, CLI) needs, each in one transaction of
@@ -32,16 +35,26 @@ export interface DeskOptions {
   readonly priceCents?: number;
   readonly termsVersion?: string;
   readonly licenseKeys?: readonly KeyObject[];
+  /** The desk's address as customers reach it (reveal links, download instructions). */
+  readonly publicUrl?: string;
+  /** Without SMTP, where a mail carrying a secret (the password's reveal link) goes instead of nowhere; never stored. */
+  readonly onSecretMail?: (notice: Notice) => void;
+  /** Volume size of the archives the desk builds (default 1 GiB). */
+  readonly volumeSize?: number;
+  /** The server key sealing archive passwords (default: $REPATRIATE_DESK_KEY or desk/server.key in the home). */
+  readonly serverKey?: ServerKey;
 }
 
 export const currentTermsVersion = '2026-11';
 
 export type Principal = auth.Principal;
-export type { Assessment, AuditRecord, NotificationRecord };
+export type { Assessment, AuditRecord, BuildStatus, NotificationRecord };
 export type MigrationRequest = requests.MigrationRequest;
 
 export interface RequestDetail extends requests.MigrationRequest {
   readonly assessment: Assessment;
+  /** The build behind the request once it is frozen: stage, bytes, ETA, retention (M7, M12). */
+  readonly archive: BuildStatus | null;
   readonly messages: readonly requests.Message[];
 }
 
@@ -57,6 +70,8 @@ export class Desk {
   readonly priceCents: number;
   readonly termsVersion: string;
   private readonly mailer: Mailer | undefined;
+  /** Freeze, build, password delivery, download and retention behind scheduled requests. */
+  readonly archives: ArchiveService;
 
   constructor(
     readonly store: DeskStore,
@@ -68,6 +83,14 @@ export class Desk {
     this.priceCents = options.priceCents ?? orders.defaultPriceCents;
     this.termsVersion = options.termsVersion ?? currentTermsVersion;
     this.mailer = options.mail ? createMailer(options.mail) : undefined;
+    let key: Promise<ServerKey> | undefined;
+    this.archives = new ArchiveService({
+      home: options.home, store, cloud, clock, mailer: this.mailer,
+      key: () => (options.serverKey ? Promise.resolve(options.serverKey) : (key ??= loadServerKey(options.home))),
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.onSecretMail ? { onSecretMail: options.onSecretMail } : {}),
+      ...(options.volumeSize ? { volumeSize: options.volumeSize } : {}),
+    });
   }
 
   get mailConfigured(): boolean {
@@ -187,7 +210,7 @@ export class Desk {
   getRequest(principal: Principal, id: number): Promise<RequestDetail> {
     return this.store.transaction(async (sql) => {
       const { contactEmail: _contact, ...request } = await requests.visibleRequest(sql, principal, id);
-      return { ...request, messages: await requests.listMessages(sql, id) };
+      return { ...request, messages: await requests.listMessages(sql, id), archive: await buildStatusOf(sql, id, this.clock()) };
     });
   }
 

@@ -6,8 +6,9 @@ import { RepatriateError } from '../core/errors.js';
  *
  *   draft → submitted → checks → approved → scheduled → frozen → building → ready → downloaded → expired → purged
  *                         └──→ rejected          (scheduled → scheduled: the operator moves the date)
+ *                                                  building ⇄ failed (a failed build is retried from its journal)
  */
-export const requestStates = ['draft', 'submitted', 'checks', 'approved', 'rejected', 'scheduled', 'frozen', 'building', 'ready', 'downloaded', 'expired', 'purged'] as const;
+export const requestStates = ['draft', 'submitted', 'checks', 'approved', 'rejected', 'scheduled', 'frozen', 'building', 'failed', 'ready', 'downloaded', 'expired', 'purged'] as const;
 export type RequestState = (typeof requestStates)[number];
 
 const moves: Readonly<Record<RequestState, readonly RequestState[]>> = {
@@ -19,7 +20,9 @@ const moves: Readonly<Record<RequestState, readonly RequestState[]>> = {
   rejected: [],
   scheduled: ['scheduled', 'frozen', 'rejected'],
   frozen: ['building'],
-  building: ['ready'],
+  // A failed build keeps its journal; retrying resumes it.
+  building: ['ready', 'failed'],
+  failed: ['building'],
   ready: ['downloaded', 'expired'],
   downloaded: ['expired'],
   expired: ['purged'],

@@ -6,6 +6,9 @@ import { openDesk, type Desk } from '../../workflow/desk.js';
 
 /** What every desk command shares: where the desk is, how it mails, what a build costs. */
 export interface DeskCliOptions {
+  /** A fixed "now" (ISO 8601) instead of the system clock: for `desk tick` in rehearsals and tests. */
+  readonly now?: string;
+  readonly publicUrl?: string;
   readonly smtp?: string;
   readonly smtpFrom?: string;
   readonly price?: number;
@@ -29,6 +32,16 @@ export function priceCents(text: string): number {
   return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
 }
 
+export function publicUrlOption(): Option {
+  return new Option('--public-url <url>', 'the desk\'s address as customers reach it, for reveal links and download instructions (default $REPATRIATE_DESK_URL or http://localhost:8080)');
+}
+
+function fixedClock(text: string): () => Date {
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw new InvalidArgumentError(`"${text}" is not a time (ISO 8601, e.g. 2026-12-10T01:00:00Z)`);
+  return () => new Date(at);
+}
+
 export async function openDeskFromCli(options: DeskCliOptions = {}): Promise<Desk> {
   const url = options.smtp ?? process.env['REPATRIATE_SMTP_URL'];
   const envPrice = process.env['REPATRIATE_BUILD_PRICE'];
@@ -37,6 +50,8 @@ export async function openDeskFromCli(options: DeskCliOptions = {}): Promise<Des
     home: repatriateHome(),
     ...(url ? { mail: { url, from: options.smtpFrom ?? process.env['REPATRIATE_SMTP_FROM'] ?? 'desk@localhost' } } : {}),
     ...(price !== undefined ? { priceCents: price } : {}),
+    ...(options.now ? { clock: fixedClock(options.now) } : {}),
+    ...((options.publicUrl ?? process.env['REPATRIATE_DESK_URL']) ? { publicUrl: options.publicUrl ?? process.env['REPATRIATE_DESK_URL']! } : {}),
   });
 }
 

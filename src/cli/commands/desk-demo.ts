@@ -6,17 +6,27 @@ import { encodeLicense } from '../../license/key.js';
 import { withCloud } from '../../platform/cloud.js';
 import { setCloudPassword } from '../../platform/passwords.js';
 import { buildDeskApp } from '../../server/desk/app.js';
+import { downloadArchive } from '../../archive/download.js';
+import { formatBytes } from '../../core/size.js';
 import { openDesk } from '../../workflow/desk.js';
+import type { Notice } from '../../workflow/notifications.js';
 import { print } from '../output.js';
 import { printAssessment } from './assess.js';
-import { vendorDir } from './archive.js';
+import { trustedVendorKeys, vendorDir } from './archive.js';
 
 /**
  * The desk's part of the story on an existing reference cloud: license → assessment → request
  * → operator approval with a final date, each step through the HTTP API as the customer and
  * the operator would call it. Starts from an empty embedded desk in the same home.
  */
-export async function runDeskDemo(home: string, account = 'https://acme.cloud.example'): Promise<void> {
+export interface DeskDemoResult {
+  /** The archive as the customer downloaded it, and its password as revealed by the one-time link. */
+  readonly archiveDir: string;
+  readonly password: string;
+  readonly night: string;
+}
+
+export async function runDeskDemo(home: string, account = 'https://acme.cloud.example', downloadTo = path.join(home, 'archives', new URL(account).host)): Promise<DeskDemoResult> {
   const host = new URL(account).host;
   const adminLogin = `admin@${host}`;
   const adminPassword = randomBytes(12).toString('base64url');
@@ -27,8 +37,14 @@ export async function runDeskDemo(home: string, account = 'https://acme.cloud.ex
   });
 
   await rm(path.join(home, 'desk'), { recursive: true, force: true });
-  const desk = await openDesk({ home, licenseKeys: [(await loadOrCreateSigningKey(vendorDir(home), 'license-key')).publicKey] });
-  const app = await buildDeskApp({ desk });
+  // The demo's own clock: it jumps to the final date instead of waiting for it.
+  let now = new Date();
+  const secretMails: Notice[] = [];
+  const desk = await openDesk({
+    home, licenseKeys: [(await loadOrCreateSigningKey(vendorDir(home), 'license-key')).publicKey], clock: () => new Date(now), volumeSize: 4e6,
+    publicUrl: 'https://desk.vendor.example', onSecretMail: (n) => secretMails.push(n),
+  });
+  const app = await buildDeskApp({ desk, secureCookies: false });
   const call = async (method: 'GET' | 'POST', url: string, body?: unknown, token?: string): Promise<any> => {
     const r = await app.inject({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
     const parsed = JSON.parse(r.body || '{}');
@@ -70,6 +86,35 @@ export async function runDeskDemo(home: string, account = 'https://acme.cloud.ex
     for (const n of notes.notifications.slice().reverse()) print(`  mail to ${n.to}: "${n.subject}" (${n.sentAt ? 'sent' : 'recorded; no SMTP configured'})`);
     const audit = await call('GET', `/api/audit?subject=request:${request.id}`, undefined, operator);
     print(`audit trail of request ${request.id}: ${audit.entries.slice().reverse().map((e: { action: string }) => e.action).join(' → ')}`);
+
+    now = new Date(`${scheduled.finalDate}T01:00:00Z`);
+    print(`\n== desk 6. ${now.toISOString()}: the final date has come — \`desk tick\` freezes the account, takes the snapshot of the night before and builds (M7)`);
+    const started2 = performance.now();
+    const tick = await desk.archives.tick();
+    if (tick.failed.length > 0) throw new Error(`the build failed: ${tick.failed[0]!.reason}`);
+    const customer2 = (await call('POST', '/api/sessions', { accountUrl: account, login: adminLogin, password: adminPassword })).token as string;
+    const detail = await call('GET', `/api/requests/${request.id}`, undefined, customer2);
+    const archive = detail.archive;
+    print(`request ${request.id}: ${detail.state}; archive ${archive.archiveId}: ${archive.volumes} volumes, ${formatBytes(archive.bytes)} from the snapshot of the night before ${archive.night}, built in ${((performance.now() - started2) / 1000).toFixed(1)} s`);
+    print(`downloadable until ${archive.expiresAt} (M12)${archive.telephonyHandover ? `\ntelephony (M8): ${archive.telephonyHandover}` : ''}`);
+
+    print('\n== desk 7. the password goes out on its own: an e-mail with a one-time link (no SMTP here, so it is printed) (M11)');
+    const mail = secretMails.at(-1);
+    if (!mail) throw new Error('no password e-mail');
+    print(`  mail to ${mail.to}: "${mail.subject}"\n${mail.text.replace(/^/gm, '    ')}`);
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const link = /\/api\/password-reveals\/\S+/.exec(mail.text)![0];
+    const revealed = await (await fetch(`${url}${link}`)).json() as { password: string };
+    const again = await fetch(`${url}${link}`);
+    print(`the customer opens the link: the password (${revealed.password.length} characters) is shown once; a second click answers ${again.status}`);
+
+    print(`\n== desk 8. the customer downloads the archive: parallel ranges, every chunk checked against the signed index (M12)`);
+    await rm(downloadTo, { recursive: true, force: true });
+    const report = await downloadArchive({ deskUrl: url, requestId: request.id, token: customer2, out: downloadTo, trusted: await trustedVendorKeys(home), parallel: 4 });
+    await call('POST', `/api/requests/${request.id}/archive/receipt`, {}, customer2);
+    print(`${report.volumes} volumes, ${formatBytes(report.bytes)} in ${downloadTo}; request ${request.id} is now ${(await call('GET', `/api/requests/${request.id}`, undefined, customer2)).state}`);
+    print(`after ${archive.expiresAt} the download answers 410 and the next tick deletes the archive (M12)`);
+    return { archiveDir: downloadTo, password: revealed.password, night: archive.night };
   } finally {
     await app.close();
     await desk.close();

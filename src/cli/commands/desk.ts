@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { usageError } from '../../core/errors.js';
+import { errorCodes, usageError } from '../../core/errors.js';
 import { requestStates, type RequestState } from '../../workflow/states.js';
-import type { Desk, MigrationRequest, Principal } from '../../workflow/desk.js';
+import type { BuildStatus, Desk, MigrationRequest, Principal } from '../../workflow/desk.js';
 import { formatTable, print, printJson } from '../output.js';
 import { accountAddress, nightOption, positiveInt } from '../options.js';
 import { formatPrice } from '../../workflow/orders.js';
-import { priceOption, smtpOptions, withDesk, type DeskCliOptions } from './desk-common.js';
+import { priceOption, publicUrlOption, smtpOptions, withDesk, type DeskCliOptions } from './desk-common.js';
 import { printAssessment } from './assess.js';
 import { runDeskDemo } from './desk-demo.js';
 import { repatriateHome } from '../../core/home.js';
@@ -35,6 +35,13 @@ function printRequest(r: MigrationRequest): void {
   print(`request ${r.id} of ${r.accountUrl}: ${r.state}; asked for ${r.requestedDate}${r.finalDate ? `, final date ${r.finalDate}` : ''}; ${r.build} build${r.flags.length ? `; flags: ${r.flags.join(', ')}` : ''}${r.reason ? `; reason: ${r.reason}` : ''}`);
 }
 
+function printArchive(a: BuildStatus): void {
+  const progress = a.bytesTotal ? `${a.bytesDone} of ~${a.bytesTotal} bytes${a.etaSeconds !== null ? `, ETA ${a.etaSeconds} s` : ''}` : `${a.bytesDone} bytes`;
+  print(`archive ${a.archiveId} from the night before ${a.night}: ${a.stage} (${progress}; attempt ${a.attempts})${a.failure ? `; failed: ${a.failure}` : ''}`);
+  if (a.expiresAt) print(`downloadable until ${a.expiresAt}${a.deletedAt ? `; deleted on ${a.deletedAt}` : ''}`);
+  if (a.telephonyHandover) print(`telephony: ${a.telephonyHandover}`);
+}
+
 function operatorCommand(name: string, description: string): Command {
   const command = new Command(name).description(description).option('--operator <email>', 'the operator acting (default $REPATRIATE_OPERATOR)').option('--json', 'print the result as JSON', false);
   for (const option of smtpOptions()) command.addOption(option);
@@ -60,6 +67,7 @@ export function deskCommand(): Command {
       const request = await asOperator(opts, (d, op) => d.getRequest(op, id));
       if (opts.json) return printJson(request);
       printRequest(request);
+      if (request.archive) printArchive(request.archive);
       printAssessment(request.assessment);
       for (const m of request.messages) print(`[${m.createdAt}] ${m.role} ${m.author}: ${m.body}`);
     }));
@@ -121,11 +129,33 @@ export function deskCommand(): Command {
       print(formatTable(['id', 'to', 'subject', 'sent'], notifications.map((n) => [n.id, n.to, n.subject, n.sentAt ?? (n.error ? `failed: ${n.error}` : 'recorded only')])));
     }));
 
+  desk.addCommand(operatorCommand('tick', 'do what is due now: freeze requests whose final date has come and build their archives (M7, M8), retry failed builds, purge archives past their 7 days (M12)')
+    .option('--now <iso>', 'act as if it were this time (ISO 8601), e.g. to rehearse a final date')
+    .addOption(publicUrlOption())
+    .action(async (opts: OperatorOptions & { now?: string; publicUrl?: string }) => {
+      const report = await withDesk(opts, (d) => d.archives.tick());
+      if (opts.json) return printJson(report);
+      print(`frozen: ${report.frozen.join(', ') || 'none'}; ready: ${report.ready.join(', ') || 'none'}; purged: ${report.purged.join(', ') || 'none'}`);
+      for (const f of report.failed) print(`request ${f.id}: build failed: ${f.reason} (the next tick retries it from its journal)`);
+      if (report.failed.length > 0) process.exitCode = errorCodes.REPAT_DESK_BUILD_FAILED.exit;
+    }));
+
+  desk.addCommand(operatorCommand('resend-password', 'send the customer a new one-time link to the archive password (M11); you never see the password')
+    .argument('<id>', 'the request', positiveInt)
+    .addOption(publicUrlOption())
+    .action(async (id: number, opts: OperatorOptions & { publicUrl?: string }) => {
+      const result = await asOperator(opts, (d, op) => d.archives.resendPassword(op as Principal & { role: 'operator' }, id));
+      if (opts.json) return printJson(result);
+      print(`a new reveal link for request ${id} ${result.sent ? 'was sent' : 'was recorded but not sent (no SMTP configured)'} to ${result.to}; it works once, until ${result.linkExpiresAt}`);
+    }));
+
   desk
     .command('demo')
-    .description('on the reference cloud in REPATRIATE_HOME: license → assessment → request → approval with a final date, through the API (replaces the embedded desk)')
+    .description('on the reference cloud in REPATRIATE_HOME: license → assessment → request → approval with a final date → freeze and build → password e-mail → download, through the API (replaces the embedded desk)')
     .option('--account <url>', 'the account to migrate', accountAddress, 'https://acme.cloud.example')
-    .action(async (opts: { account: string }) => runDeskDemo(repatriateHome(), opts.account));
+    .action(async (opts: { account: string }) => {
+      await runDeskDemo(repatriateHome(), opts.account);
+    });
 
   return desk;
 }

@@ -7,7 +7,31 @@ import { buildAcmeHttpApp } from '../../server/onprem/acme-http.js';
 import { buildOnpremApp } from '../../server/onprem/app.js';
 import { positiveInt } from '../options.js';
 import { print } from '../output.js';
-import { openDeskFromCli, priceOption, smtpOptions } from './desk-common.js';
+import type { Desk } from '../../workflow/desk.js';
+import { openDeskFromCli, priceOption, publicUrlOption, smtpOptions } from './desk-common.js';
+
+/** The in-process scheduler: one tick at a time; a failed tick is reported and the next one tries again. */
+function startScheduler(desk: Desk, seconds: number): { stop(): Promise<void> } {
+  if (seconds === 0) return { stop: async () => undefined };
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= desk.archives.tick().then(
+      (r) => {
+        if (r.frozen.length + r.ready.length + r.failed.length + r.purged.length > 0) process.stderr.write(JSON.stringify({ tick: r }) + '\n');
+      },
+      (error: unknown) => {
+        process.stderr.write(`desk tick failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      },
+    ).finally(() => (running = undefined));
+  }, seconds * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
 
 interface ServeOptions {
   port?: number;
@@ -22,6 +46,8 @@ interface ServeOptions {
   dataDir?: string;
   tls: boolean;
   httpPort?: number;
+  tickSeconds: number;
+  publicUrl?: string;
 }
 
 const portOption = (flags: string, description: string): Option => new Option(flags, description).argParser((v) => (v === '0' ? 0 : positiveInt(v)));
@@ -43,7 +69,8 @@ export function serveCommand(): Command {
     .option('--data-dir <dir>', 'with --onprem: the restored data directory')
     .option('--no-tls', 'with --onprem: plain HTTP instead of HTTPS with the installation\'s certificate (behind a TLS proxy)')
     .addOption(portOption('--http-port <n>', 'with --onprem: also listen on this plain-HTTP port for Let\'s Encrypt challenges (80 in production); other paths redirect to HTTPS'));
-  for (const option of [...smtpOptions(), priceOption()]) command.addOption(option);
+  command.addOption(new Option('--tick-seconds <n>', 'desk: check every n seconds for final dates, builds to retry and archives to purge (0: never; use `desk tick`)').argParser((v) => (v === '0' ? 0 : positiveInt(v))).default(60));
+  for (const option of [...smtpOptions(), priceOption(), publicUrlOption()]) command.addOption(option);
   return command.action(async (opts: ServeOptions) => {
     const apps: FastifyInstance[] = [];
     let closeRest = async (): Promise<void> => undefined;
@@ -68,7 +95,11 @@ export function serveCommand(): Command {
         }
       } else {
         const desk = await openDeskFromCli(opts);
-        closeRest = () => desk.close();
+        const scheduler = startScheduler(desk, opts.tickSeconds);
+        closeRest = async () => {
+          await scheduler.stop();
+          await desk.close();
+        };
         await desk.cloud.open();
         const app = await buildDeskApp({ desk, secureCookies: !opts.insecureCookies });
         apps.push(app);

@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import { RepatriateError, type ErrorCode } from '../../core/errors.js';
 import type { Desk } from '../../workflow/desk.js';
 import { createHttpApp } from '../http.js';
+import { archiveRoutes } from './archive-routes.js';
 import { customerRoutes } from './customer-routes.js';
 import { operatorRoutes } from './operator-routes.js';
 import { publicRoutes } from './public-routes.js';
@@ -30,6 +31,8 @@ const deskStatus: Partial<Record<ErrorCode, number>> = {
   REPAT_DESK_NOT_ELIGIBLE: 422,
   REPAT_LICENSE_UNREGISTERED: 422,
   REPAT_SIGNATURE_INVALID: 422,
+  REPAT_DESK_GONE: 410,
+  REPAT_DESK_RANGE: 416,
   REPAT_ACCOUNT_UNKNOWN: 404,
   // The desk serves a cloud; without it the service, not the request, is at fault.
   REPAT_CLOUD_MISSING: 503,
@@ -63,6 +66,7 @@ export async function buildDeskApp(options: DeskAppOptions): Promise<FastifyInst
     await api.register(publicRoutes, { desk: options.desk, secureCookies: secure });
     await api.register(customerRoutes, { desk: options.desk });
     await api.register(operatorRoutes, { desk: options.desk, secureCookies: secure });
+    await api.register(archiveRoutes, { desk: options.desk });
   });
   const document = { schema: { hide: true } };
   app.get('/api/openapi.json', document, async () => app.swagger());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { buildStages } from '../../workflow/builds.js';
 import { requestStates } from '../../workflow/states.js';
 
 /**
@@ -92,7 +93,32 @@ export const requestResult = z.object({
   updatedAt: z.string(),
 });
 export const messageResult = z.object({ id: z.number(), author: z.string(), role: z.enum(['customer', 'operator']), body: z.string(), createdAt: z.string() });
-export const requestDetail = requestResult.extend({ assessment: assessmentResult, messages: z.array(messageResult) });
+export const buildStatus = z.object({
+  archiveId: z.string(),
+  night: z.string(),
+  stage: z.enum(buildStages),
+  bytesDone: z.number(),
+  bytesTotal: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+  attempts: z.number(),
+  failure: z.string().nullable(),
+  telephonyHandover: z.string().nullable(),
+  startedAt: z.string(),
+  readyAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+  volumes: z.number().nullable(),
+  bytes: z.number().nullable(),
+});
+export const requestDetail = requestResult.extend({ assessment: assessmentResult, messages: z.array(messageResult), archive: buildStatus.nullable() });
+export const revealedPassword = z.object({ requestId: z.number(), archiveId: z.string(), password: z.string() });
+export const revealParams = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a reveal token') });
+export const archiveFileParams = z.strictObject({ id: idParams.shape.id, file: z.string().regex(/^(index\.json|vol-\d{4}\.age)$/, 'index.json or vol-NNNN.age') });
+export const archiveBytes = z.string().describe('the file\'s bytes (application/octet-stream); with Range: 206 and Content-Range');
+export const passwordMailResult = z.object({ requestId: z.number(), to: z.string(), sent: z.boolean(), linkExpiresAt: z.string() });
+/** For POST routes that need no input: an empty JSON object, so nothing unexpected slips in. */
+export const emptyBody = z.strictObject({});
+export const receiptResult = z.object({ id: z.number(), state: z.enum(requestStates) });
 export const requestList = z.object({ requests: z.array(requestResult) });
 export const queueQuery = z.strictObject({ state: z.enum(requestStates).optional(), flag: z.string().regex(/^[a-z-]{1,40}$/).optional() });
 

@@ -152,6 +152,40 @@ CREATE TABLE telephony_requests (
   received_at timestamptz NOT NULL
 )`,
   },
+  {
+    version: 6,
+    name: 'builds, archive passwords, reveal links',
+    sql: `
+CREATE TABLE builds (
+  request_id integer PRIMARY KEY REFERENCES requests(id),
+  archive_id uuid NOT NULL UNIQUE,
+  night date NOT NULL,
+  out_dir text NOT NULL,
+  -- AES-256-GCM under the desk's server key, bound to the request id; never in clear text here.
+  password_sealed text NOT NULL,
+  stage text NOT NULL,
+  bytes_done bigint NOT NULL DEFAULT 0,
+  bytes_total bigint,
+  attempts integer NOT NULL DEFAULT 0,
+  failure text,
+  telephony_handover text,
+  started_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  ready_at timestamptz,
+  expires_at timestamptz,
+  purged_at timestamptz,
+  volumes integer,
+  bytes bigint
+);
+CREATE TABLE reveal_links (
+  token_sha256 text PRIMARY KEY,
+  request_id integer NOT NULL REFERENCES requests(id),
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz
+);
+CREATE INDEX ix_reveal_links_request ON reveal_links (request_id)`,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number[]> {
