@@ -179,7 +179,7 @@ describe('desk builds on the embedded store', () => {
   test('M7 before its final date a scheduled request is left alone', async () => {
     await at('2026-12-09T23:59:00Z');
     const report = await desk.archives.tick();
-    assert.deepEqual(report, { frozen: [], ready: [], failed: [], purged: [] });
+    assert.deepEqual(report, { frozen: [], abandoned: [], ready: [], failed: [], purged: [] });
     const r = await call('GET', `/api/requests/${acmeRequest}`, { token: acmeToken });
     assert.equal(r.body.state, 'scheduled', r.raw);
   });
@@ -389,7 +389,7 @@ describe('desk builds on the embedded store', () => {
     });
   });
 
-  test('M7 a failed build leaves the request failed with a reason and no secret; the next tick retries it', async () => {
+  test('M7 B4 a failed build leaves the request failed with a reason and no secret; a build whose process died is found; the next tick retries it', async () => {
     // The archive store cannot be created: a file stands where its folder belongs.
     const archives = path.join(home, 'desk', 'archives');
     const moved = `${archives}.away`;
@@ -410,8 +410,14 @@ describe('desk builds on the embedded store', () => {
 
     await rm(archives);
     await import('node:fs/promises').then((fs) => fs.rename(moved, archives));
+    // A process that died mid-build leaves the request building with progress an hour old.
+    await desk.store.query("UPDATE requests SET state = 'building' WHERE id = $1", [globexRequest]);
+    await desk.store.query("UPDATE builds SET stage = 'rows', updated_at = $2 WHERE request_id = $1", [globexRequest, '2026-12-11T01:00:00Z']);
     const retry = await desk.archives.tick();
+    assert.deepEqual(retry.abandoned, [globexRequest], 'the stopped build is found');
     assert.deepEqual(retry.ready, [globexRequest]);
+    const abandon = await call('GET', `/api/audit?subject=request:${globexRequest}&action=build.abandon`, { token: operatorToken });
+    assert.equal(abandon.body.entries.length, 1);
     const ready = await call('GET', `/api/requests/${globexRequest}`, { token: globexToken });
     assert.equal(ready.body.state, 'ready');
     assert.equal(ready.body.archive.attempts, 2);

@@ -43,10 +43,14 @@ export interface ArchiveServiceOptions {
   readonly onSecretMail?: (notice: Notice) => void;
   readonly volumeSize?: number;
   readonly maxAttempts?: number;
+  /** How long a build may go without progress before it counts as abandoned (default 15 minutes). */
+  readonly staleAfterMs?: number;
 }
 
 export interface TickReport {
   readonly frozen: number[];
+  /** Builds found stopped mid-way (the process that ran them ended); retried in the same tick. */
+  readonly abandoned: number[];
   readonly ready: number[];
   readonly failed: { readonly id: number; readonly reason: string }[];
   readonly purged: number[];
@@ -63,6 +67,8 @@ function failureText(error: unknown, password: string | undefined): string {
 
 export class ArchiveService {
   private readonly archivesDir: string;
+  /** Requests this process is building right now: never abandoned, however long a stage takes. */
+  private readonly running = new Set<number>();
 
   constructor(private readonly o: ArchiveServiceOptions) {
     this.archivesDir = path.join(o.home, 'desk', 'archives');
@@ -73,13 +79,14 @@ export class ArchiveService {
   }
 
   async tick(): Promise<TickReport> {
-    const report: TickReport = { frozen: [], ready: [], failed: [], purged: [] };
+    const report: TickReport = { frozen: [], abandoned: [], ready: [], failed: [], purged: [] };
     const today = dayOf(this.now());
     const due = await this.o.store.query<{ id: number }>("SELECT id FROM requests WHERE state = 'scheduled' AND final_date <= $1 ORDER BY id", [today]);
     for (const { id } of due) {
       await this.freeze(id);
       report.frozen.push(id);
     }
+    report.abandoned.push(...(await this.abandonStale()));
     const toBuild = await this.o.store.query<{ id: number }>(
       "SELECT r.id FROM requests r JOIN builds b ON b.request_id = r.id WHERE r.state = 'frozen' OR (r.state = 'failed' AND b.attempts < $1) ORDER BY r.id",
       [this.o.maxAttempts ?? 3],
@@ -123,6 +130,34 @@ export class ArchiveService {
     });
   }
 
+  /**
+   * building → failed for builds whose progress stopped longer than `staleAfterMs` ago and that
+   * this process is not running: the process that ran them ended (killed, machine restarted).
+   * The retry that follows resumes the build's journal.
+   */
+  private async abandonStale(): Promise<number[]> {
+    const before = new Date(this.now().getTime() - (this.o.staleAfterMs ?? 15 * 60_000)).toISOString();
+    const stale = await this.o.store.query<{ id: number }>(
+      "SELECT r.id FROM requests r JOIN builds b ON b.request_id = r.id WHERE r.state = 'building' AND b.updated_at < $1 ORDER BY r.id",
+      [before],
+    );
+    const abandoned: number[] = [];
+    for (const { id } of stale.filter((r) => !this.running.has(r.id))) {
+      const done = await this.o.store.transaction(async (sql) => {
+        const [row] = await sql.query<{ state: RequestState }>('SELECT state FROM requests WHERE id = $1 FOR UPDATE', [id]);
+        if (row?.state !== 'building') return false;
+        const at = this.now();
+        const reason = 'the build stopped without finishing (the process that ran it ended); it is retried from its journal';
+        await sql.query('UPDATE requests SET state = $2, updated_at = $3 WHERE id = $1', [id, transition('building', 'failed'), at.toISOString()]);
+        await sql.query("UPDATE builds SET stage = 'failed', failure = $2, updated_at = $3 WHERE request_id = $1", [id, reason, at.toISOString()]);
+        await appendAudit(sql, at, { actor: system, action: 'build.abandon', subject: `request:${id}`, details: { state: { from: 'building', to: 'failed' }, reason } });
+        return true;
+      });
+      if (done) abandoned.push(id);
+    }
+    return abandoned;
+  }
+
   /** frozen|failed → building → ready|failed. A retry resumes the journal in the same folder. */
   private async runBuild(id: number): Promise<{ ok: true } | { ok: false; reason: string }> {
     const started = await this.o.store.transaction(async (sql) => {
@@ -138,6 +173,7 @@ export class ArchiveService {
     });
     const { build: record, accountUrl } = started;
     let password: string | undefined;
+    this.running.add(id);
     try {
       password = (await this.o.key()).open(record.password_sealed, `request:${id}`);
       const index = await this.buildArchive(id, accountUrl, record.night, record.out_dir, record.archive_id, password);
@@ -152,6 +188,8 @@ export class ArchiveService {
         await appendAudit(sql, at, { actor: system, action: 'build.fail', subject: `request:${id}`, details: { state: { from: 'building', to: 'failed' }, reason, code: error instanceof RepatriateError ? error.code : 'REPAT_INTERNAL' } });
       });
       return { ok: false, reason };
+    } finally {
+      this.running.delete(id);
     }
   }
 
