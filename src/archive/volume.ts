@@ -71,7 +71,7 @@ export class VolumeWriter {
     readonly dir: string,
     readonly ordinal: number,
     private readonly pack: tar.Pack,
-    plaintext: Readable,
+    private readonly plaintext: Readable,
     encryptor: Transform,
   ) {
     this.name = volumeName(ordinal);
@@ -87,6 +87,8 @@ export class VolumeWriter {
     // tar-stream speaks streamx; a Node stream after it keeps backpressure through the pipeline.
     const plaintext = new PassThrough({ highWaterMark: 1024 * 1024 });
     pack.pipe(plaintext);
+    // A member that fails breaks the tar stream; pass that on so the pipeline (and abort) ends.
+    pack.on('error', (error: Error) => plaintext.destroy(error));
     return new VolumeWriter(dir, ordinal, pack, plaintext, await ageEncryptor(recipientsOf(encryption)));
   }
 
@@ -94,6 +96,8 @@ export class VolumeWriter {
   async add(name: string, size: number, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, mtime: Date): Promise<void> {
     const written = new Promise<void>((resolve, reject) => {
       const entry = this.pack.entry({ name, size, mtime, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '' }, (error) => (error ? reject(error) : resolve()));
+      // A failing source is reported through reject(); unheard, the entry's 'error' event would crash the process.
+      entry.on('error', () => undefined);
       void (async () => {
         try {
           for await (const chunk of content) {
@@ -121,6 +125,8 @@ export class VolumeWriter {
   /** Stops writing and removes the partial file. */
   async abort(): Promise<void> {
     this.pack.destroy();
+    // pipe() does not pass a destroyed source on: without this the pipeline would wait forever.
+    this.plaintext.destroy(new Error('the volume was aborted'));
     await this.done.catch(() => undefined);
     await rm(this.partial, { force: true });
   }
