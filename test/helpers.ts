@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { openMysql } from '../src/engine/mysql/client.js';
 import { databaseName, dropDatabase, listDatabases, withDatabase } from '../src/engine/postgres/admin.js';
 import type { SqlClient } from '../src/engine/types.js';
 import { quoteIdent } from '../src/engine/types.js';
@@ -119,4 +120,32 @@ export async function startCli(args: readonly string[], env: NodeJS.ProcessEnv):
       if (code !== 0) throw new Error(`${args[0]} exited with ${code}: ${stderr}`);
     },
   };
+}
+
+const mariaDatabases: string[] = [];
+
+/** A new, empty utf8mb4 database on the local MariaDB; dropMariaDatabases() removes it and its staging twin. */
+export async function emptyMariaDatabase(label: string): Promise<string> {
+  const name = `repat_t_${label.replace(/\W/g, '_')}_${process.pid}_${mariaDatabases.length}`;
+  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
+  try {
+    await admin.exec(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  } finally {
+    await admin.close();
+  }
+  mariaDatabases.push(name);
+  return name;
+}
+
+export async function dropMariaDatabases(): Promise<void> {
+  if (mariaDatabases.length === 0) return;
+  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
+  try {
+    for (const name of mariaDatabases.splice(0)) {
+      await admin.exec(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.exec(`DROP DATABASE IF EXISTS \`${name}_repatriate_staging\``);
+    }
+  } finally {
+    await admin.close();
+  }
 }

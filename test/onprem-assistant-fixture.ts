@@ -3,10 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { silentProgress } from '../src/core/progress.js';
 import { createDatabase } from '../src/engine/postgres/admin.js';
-import { openMysql } from '../src/engine/mysql/client.js';
 import { initCloud } from '../src/platform/cloud.js';
 import { takeSnapshot } from '../src/platform/snapshot.js';
-import { runCli, scratchDatabase, tempDir } from './helpers.js';
+import { emptyMariaDatabase, runCli, scratchDatabase, tempDir } from './helpers.js';
 
 /**
  * A real restored installation for the assistant's tests: a small reference cloud, the nightly
@@ -44,7 +43,6 @@ export async function buildArchive(label: string): Promise<ArchiveFixture> {
   return { home, archive, passwordFile, license: issued.stdout.trim() };
 }
 
-const mariaDatabases: string[] = [];
 let counter = 0;
 
 async function emptyTarget(engine: Installation['engine'], label: string, home: string): Promise<string> {
@@ -54,14 +52,7 @@ async function emptyTarget(engine: Installation['engine'], label: string, home: 
     return url;
   }
   if (engine === 'pglite') return path.join(home, `${label}-${counter++}-db`);
-  const name = `repat_t_${label.replace(/\W/g, '_')}_${process.pid}_${counter++}`;
-  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
-  try {
-    await admin.exec(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-  } finally {
-    await admin.close();
-  }
-  mariaDatabases.push(name);
+  const name = await emptyMariaDatabase(label);
   return `mysql://root@127.0.0.1:3306/${name}`;
 }
 
@@ -75,15 +66,3 @@ export async function restoreInstallation(f: ArchiveFixture, engine: Installatio
   return { engine, db, dataDir };
 }
 
-export async function dropMariaDatabases(): Promise<void> {
-  if (mariaDatabases.length === 0) return;
-  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
-  try {
-    for (const name of mariaDatabases.splice(0)) {
-      await admin.exec(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.exec(`DROP DATABASE IF EXISTS \`${name}_repatriate_staging\``);
-    }
-  } finally {
-    await admin.close();
-  }
-}

@@ -15,8 +15,8 @@ import { readInstalledCertificate } from '../src/postmigrate/tls.js';
 import { openTarget, parseTarget } from '../src/restore/target.js';
 import { buildOnpremApp } from '../src/server/onprem/app.js';
 import { createHttpApp } from '../src/server/http.js';
-import { buildArchive, dropMariaDatabases, restoreInstallation, type ArchiveFixture, type Installation } from './onprem-assistant-fixture.js';
-import { cleanupDatabases, removeDir, runCli } from './helpers.js';
+import { buildArchive, restoreInstallation, type ArchiveFixture, type Installation } from './onprem-assistant-fixture.js';
+import { cleanupDatabases, dropMariaDatabases, removeDir, runCli } from './helpers.js';
 import { startSmtpCatcher } from './smtp.js';
 
 /**

@@ -11,8 +11,8 @@ import { feedPath } from '../src/postmigrate/updates.js';
 import { openSnapshot } from '../src/platform/snapshot.js';
 import { buildOnpremApp } from '../src/server/onprem/app.js';
 import { openTarget, parseTarget } from '../src/restore/target.js';
-import { buildArchive, dropMariaDatabases, night, restoreInstallation, type ArchiveFixture, type Installation } from './onprem-assistant-fixture.js';
-import { cleanupDatabases, removeDir, runCli } from './helpers.js';
+import { buildArchive, night, restoreInstallation, type ArchiveFixture, type Installation } from './onprem-assistant-fixture.js';
+import { cleanupDatabases, dropMariaDatabases, removeDir, runCli } from './helpers.js';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp.js';
 
 /**

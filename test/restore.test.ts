@@ -11,7 +11,7 @@ import { openMysql } from '../src/engine/mysql/client.js';
 import type { SqlClient } from '../src/engine/types.js';
 import { initCloud } from '../src/platform/cloud.js';
 import { openSnapshot, takeSnapshot } from '../src/platform/snapshot.js';
-import { cleanupDatabases, removeDir, root, runCli, scratchDatabase, tempDir, treeChecksum } from './helpers.js';
+import { cleanupDatabases, dropMariaDatabases, emptyMariaDatabase, removeDir, root, runCli, scratchDatabase, tempDir, treeChecksum } from './helpers.js';
 
 const night = '2026-11-24';
 const acme = 'https://acme.cloud.example';
@@ -34,32 +34,6 @@ async function emptyServerDatabase(label: string): Promise<string> {
   const url = scratchDatabase(label);
   await createDatabase(url);
   return url;
-}
-
-const mariaDatabases: string[] = [];
-
-async function emptyMariaDatabase(label: string): Promise<string> {
-  const name = `repat_t_${label}_${process.pid}_${mariaDatabases.length}`;
-  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
-  try {
-    await admin.exec(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-  } finally {
-    await admin.close();
-  }
-  mariaDatabases.push(name);
-  return name;
-}
-
-async function dropMariaDatabases(): Promise<void> {
-  const admin = await openMysql('mysql://root@127.0.0.1:3306/mysql');
-  try {
-    for (const name of mariaDatabases.splice(0)) {
-      await admin.exec(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.exec(`DROP DATABASE IF EXISTS \`${name}_repatriate_staging\``);
-    }
-  } finally {
-    await admin.close();
-  }
 }
 
 async function tables(url: string): Promise<string[]> {
