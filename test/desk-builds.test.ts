@@ -308,7 +308,7 @@ describe('desk builds on the embedded store', () => {
       dirs.push(dir);
       return path.join(dir, 'archive');
     };
-    const fetchInto = (out: string, deskUrl = url, token = acmeToken) => downloadArchive({ deskUrl, requestId: acmeRequest, token, out, trusted: keys, parallel: 3, attempts: 3 });
+    const fetchInto = (out: string, deskUrl = url, token = acmeToken, parallel = 3) => downloadArchive({ deskUrl, requestId: acmeRequest, token, out, trusted: keys, parallel, attempts: 3 });
     let keys: Awaited<ReturnType<typeof trustedVendorKeys>>;
     let archiveDir = '';
     let index: { volumes: { name: string; size: number; chunks: string[] }[] };
@@ -351,7 +351,9 @@ describe('desk builds on the embedded store', () => {
       const out = await outDir('stopped');
       const dying = await startProxy(new URL(url).port, (_connection, sent) => (sent > total / 2 ? { refuse: true } : {}));
       try {
-        await assert.rejects(fetchInto(out, dying.url), (error: RepatriateError) => error.code === 'REPAT_DOWNLOAD_FAILED');
+        // One volume at a time, so whole volumes are verified before the desk goes away at half the bytes
+        // (in parallel, every volume could be part-way when it does, and nothing would be kept).
+        await assert.rejects(fetchInto(out, dying.url, acmeToken, 1), (error: RepatriateError) => error.code === 'REPAT_DOWNLOAD_FAILED');
       } finally {
         await dying.close();
       }
