@@ -91,6 +91,7 @@ export function serveCommand(): Command {
         else {
           print(`on-premise assistant listening on ${url}${opts.tls ? ' (HTTPS with the installation\'s certificate)' : ''}`);
           if (acmeUrl) print(`ACME HTTP-01 answers and redirects to HTTPS on ${acmeUrl}`);
+          print(`web UI: ${url}/`);
           print(`administrator token: ${admin.source} (send it as "Authorization: Bearer …"); OpenAPI: ${url}/api/onprem/openapi.json`);
         }
       } else {
@@ -107,7 +108,7 @@ export function serveCommand(): Command {
         if (opts.json) process.stdout.write(JSON.stringify({ url: address, store: desk.store.location.engine, mail: desk.mailConfigured ? 'smtp' : 'recorded only', priceCents: desk.priceCents }) + '\n');
         else {
           print(`vendor desk listening on ${address} (store: ${desk.store.location.engine}; notifications: ${desk.mailConfigured ? 'sent by SMTP' : 'recorded, not sent (no SMTP configured)'})`);
-          print(`OpenAPI document: ${address}/api/openapi.json`);
+          print(`web UI: ${address}/ (customer portal #/portal, operator desk #/operator); OpenAPI document: ${address}/api/openapi.json`);
         }
       }
     } catch (error) {

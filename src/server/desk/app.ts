@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import { RepatriateError, type ErrorCode } from '../../core/errors.js';
 import type { Desk } from '../../workflow/desk.js';
 import { createHttpApp } from '../http.js';
+import { serveWeb } from '../web.js';
 import { archiveRoutes } from './archive-routes.js';
 import { customerRoutes } from './customer-routes.js';
 import { operatorRoutes } from './operator-routes.js';
@@ -71,5 +72,7 @@ export async function buildDeskApp(options: DeskAppOptions): Promise<FastifyInst
   const document = { schema: { hide: true } };
   app.get('/api/openapi.json', document, async () => app.swagger());
   app.get('/openapi.json', document, async () => app.swagger());
+  // The customer portal and the operator desk (web/), same origin as the API.
+  await serveWeb(app, 'desk');
   return app;
 }

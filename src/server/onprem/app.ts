@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { openInstallation, type Clock } from '../../postmigrate/installation.js';
 import { ensureCertificate, type InstalledCertificate, type TlsTrust } from '../../postmigrate/tls.js';
 import { createHttpApp } from '../http.js';
+import { serveWeb } from '../web.js';
 import { onpremErrors } from './errors.js';
 import { publicRoutes } from './public.js';
 import { adminRoutes } from './tasks.js';
@@ -51,5 +52,6 @@ export async function buildOnpremApp(options: OnpremAppOptions): Promise<Fastify
     await scope.register(publicRoutes(inst));
     await scope.register(adminRoutes(inst, { adminToken: options.adminToken, ...(options.trust ? { trust: options.trust } : {}) }));
   });
+  await serveWeb(app, 'assistant');
   return app;
 }

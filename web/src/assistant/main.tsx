@@ -1,0 +1,10 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import '../shared/style.css';
+import { AssistantApp } from './App.js';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <AssistantApp />
+  </StrictMode>,
+);

@@ -1,0 +1,116 @@
+import { useCallback, useEffect, useId, useState, type ReactNode } from 'react';
+import { ApiError } from './api.js';
+
+/** Small accessible building blocks every page uses: labelled fields, error notes, loading states. */
+
+export function ErrorNote({ error }: { error: unknown }): ReactNode {
+  if (!error) return null;
+  const api = error instanceof ApiError ? error : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <div className="error" role="alert">
+      <strong>{message}</strong>
+      {api?.hint ? <div className="hint">{api.hint}</div> : null}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }): ReactNode {
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Field(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: string;
+  required?: boolean;
+  autoComplete?: string;
+  error?: unknown;
+  help?: ReactNode;
+}): ReactNode {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        type={props.type ?? 'text'}
+        value={props.value}
+        required={props.required}
+        autoComplete={props.autoComplete}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      {props.help ? <div className="help">{props.help}</div> : null}
+      {props.error ? (
+        <div id={`${id}-error`}>
+          <ErrorNote error={props.error} />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** Runs an action, tracking busy and error state for the button that started it. */
+export function useAction<A extends unknown[], T>(action: (...args: A) => Promise<T>): {
+  run: (...args: A) => Promise<T | undefined>;
+  busy: boolean;
+  error: unknown;
+  reset: () => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const run = useCallback(
+    async (...args: A) => {
+      setBusy(true);
+      setError(undefined);
+      try {
+        return await action(...args);
+      } catch (e) {
+        setError(e);
+        return undefined;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [action],
+  );
+  return { run, busy, error, reset: () => setError(undefined) };
+}
+
+/** Loads data on mount and whenever `deps` change; `reload` fetches again; `every` polls (ms). */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: number): {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+} {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    load().then(
+      (value) => live && (setData(value), setError(undefined)),
+      (e: unknown) => live && setError(e),
+    ).finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, tick]);
+  useEffect(() => {
+    if (!every) return;
+    const timer = setInterval(() => setTick((t) => t + 1), every);
+    return () => clearInterval(timer);
+  }, [every]);
+  return { data, error, loading, reload: () => setTick((t) => t + 1) };
+}
