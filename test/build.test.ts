@@ -112,6 +112,14 @@ describe('build', () => {
     });
     after(() => removeDir(home));
 
+    let builds = 0;
+    async function buildFor(edition: string | undefined): Promise<string> {
+      const out = path.join(home, `edition-${builds++}`);
+      const built = await runCli(['build', '--account', acme, '--snapshot', night, '--out', out, '--password-file', await passwordFile(home), ...(edition ? ['--edition', edition] : [])], home);
+      assert.equal(built.code, 0, built.stderr);
+      return out;
+    }
+
     test('M10 no secret leaves: no canary anywhere in the decrypted archive; search index and marketplace apps absent and listed', async () => {
       const out = path.join(home, 'secrets');
       const built = await runCli(['build', '--account', acme, '--snapshot', night, '--out', out, '--password-file', await passwordFile(home), '--volume-size', '1MB'], home);
@@ -176,6 +184,38 @@ describe('build', () => {
       assert.equal(JSON.parse(column.stdout).error.code, 'REPAT_UNCLASSIFIED');
       assert.match(JSON.parse(column.stdout).error.message, /b_crm_deal\.ai_score/);
       await withCloud(home, (c) => c.db.exec('ALTER TABLE b_crm_deal DROP COLUMN ai_score'));
+    });
+
+    test('M6 the data of modules the edition lacks stays behind: their tables start empty, are counted in the ledger, and nothing kept points at them', async () => {
+      type Ledger = { tables: { table: string; rows: number | null; reason: string; task: string | null }[]; startEmpty: { table: string; reason: string; task: string | null }[] };
+      const full = await readArchive(await buildFor(undefined), { passphrase: 'correct horse battery staple 42' });
+      for (const [edition, gone, kept] of [['professional', ['b_landing'], ['b_crm_deal', 'b_crm_webform']], ['standard', ['b_crm_deal', 'b_crm_webform', 'b_landing', 'b_imopenlines_config', 'b_imconnector_status'], ['b_tasks', 'b_user']]] as const) {
+        const members = await readArchive(await buildFor(edition), { passphrase: 'correct horse battery staple 42' });
+        const ledger = JSON.parse(members.get('excluded.json')!.toString()) as Ledger;
+        const schema = JSON.parse(members.get('schema.json')!.toString()) as Schema;
+        for (const table of gone) {
+          assert.ok(tableRows(full, table).length > 0, `${table} has rows when every module moves`);
+          assert.equal(tableRows(members, table).length, 0, `${edition}: ${table} has no rows`);
+          assert.ok(schema.tables.some((t) => t.name === table), `${edition}: ${table} is still created, empty`);
+          const start = ledger.startEmpty.find((e) => e.table === table);
+          assert.match(start?.reason ?? '', new RegExp(`${edition} edition does not include`), `${edition}: ${table} starts empty for the edition`);
+          assert.equal(start?.task, null, 'no task brings that data back');
+          const behind = ledger.tables.find((t) => t.table === table);
+          assert.equal(behind?.rows, tableRows(full, table).length, `${edition}: the ledger counts the ${table} rows left behind`);
+        }
+        for (const table of kept) assert.equal(tableRows(members, table).length, tableRows(full, table).length, `${edition}: ${table} moves whole`);
+        // No kept row refers to a table that starts empty: the restore's foreign keys hold.
+        const empty = new Set(ledger.startEmpty.map((e) => e.table));
+        for (const table of schema.tables) {
+          for (const fk of table.foreignKeys.filter((f) => empty.has(f.refTable))) {
+            const at = table.columns.findIndex((c) => c.name === fk.columns[0]);
+            assert.ok(tableRows(members, table.name).every((row) => row[at] === '\\N'), `${edition}: ${table.name}.${fk.columns[0]} is emptied`);
+          }
+        }
+      }
+      const webform = tableRows(full, 'b_crm_webform');
+      const landingAt = (JSON.parse(full.get('schema.json')!.toString()) as Schema).tables.find((t) => t.name === 'b_crm_webform')!.columns.findIndex((c) => c.name === 'landing_id');
+      assert.ok(webform.some((row) => row[landingAt] !== '\\N'), 'with every module, web forms point at their sites');
     });
 
     test('bad input: unknown account, missing snapshot, output folder not empty, conflicting options — clear messages, nothing overwritten', async () => {

@@ -11,12 +11,13 @@ import { prefetch } from '../core/prefetch.js';
 import type { Schema } from '../core/schema.js';
 import { introspect, serverVersion } from '../engine/postgres/introspect.js';
 import { quoteIdent, rowQuerySql, type SqlClient } from '../engine/types.js';
+import { editionIncludes, editionModules, moduleTitles } from '../license/editions.js';
+import type { LicenseEdition } from '../license/key.js';
 import { classify, type MigrationPlan } from '../manifest/plan.js';
 import type { Manifest } from '../manifest/schema.js';
 import { journalName, readJournal, removeJournal, writeJournal, type Journal } from './journal.js';
 import { findKernelRelease, readReleaseSchema, updateFeedPath, type KernelRelease } from './kernel.js';
 import { compressedParts } from './parts.js';
-
 /**
  * Builds the archive of one account from a snapshot: header, on-premise schema, exclusion
  * ledger, the account's rows table by table, its files, the matching kernel, contents.json —
@@ -85,11 +86,23 @@ export interface Preparation {
   readonly engine: { readonly name: string; readonly version: string };
 }
 
+export interface PrepareOptions {
+  /** The edition of the customer's license: the data of modules it lacks stays behind (M6). Absent: every module moves. */
+  readonly edition?: LicenseEdition;
+}
+
+/** The modules an edition lacks, each with the reason the exclusion ledger gives. */
+export function modulesLeftOut(edition: LicenseEdition): Map<string, string> {
+  return new Map(
+    editionModules.enterprise.filter((module) => !editionIncludes(edition, module)).map((module) => [module, `the ${edition} edition does not include ${moduleTitles[module] ?? module} (M6)`]),
+  );
+}
+
 /** Everything checked before a byte is written: account, manifest against the catalog, kernel. */
-export async function prepare(db: SqlClient, manifest: Manifest, kernelStore: string, address: string): Promise<Preparation> {
+export async function prepare(db: SqlClient, manifest: Manifest, kernelStore: string, address: string, options: PrepareOptions = {}): Promise<Preparation> {
   const account = await findAccount(db, manifest, address);
   const schema = await readReleaseSchema(kernelStore, manifest.targetRelease);
-  const plan = classify(manifest, await introspect(db), schema, account.id);
+  const plan = classify(manifest, await introspect(db), schema, account.id, options.edition ? { leaveOutModules: modulesLeftOut(options.edition) } : {});
   const modules = Object.fromEntries((await db.query<{ module: string; version: string }>(manifest.modules.query)).map((r) => [r.module, r.version]));
   const kernel = await findKernelRelease(kernelStore, modules);
   if (kernel.version !== manifest.targetRelease) {
@@ -124,18 +137,20 @@ export async function listFiles(dir: string): Promise<string[]> {
  * What must be equal for a build to resume another: a different password or recipient would
  * leave volumes that no single secret opens. The password enters only through scrypt.
  */
-function requestKey(request: BuildRequest): string {
+function requestKey(request: BuildRequest, prepared: Preparation): string {
   const e = request.encryption;
   const secret = e.kind === 'recipients' ? e.recipients : scryptSync(e.passphrase, request.archiveId, 16, { N: 2 ** 14 }).toString('hex');
-  return JSON.stringify([request.account, request.snapshot.night, request.volumeSize, request.partBytes, e.kind, secret]);
+  // Tables the edition leaves behind change what the volumes hold.
+  const leftOut = prepared.plan.exports.filter((x) => x.empty && !x.empty.task).map((x) => x.target.name);
+  return JSON.stringify([request.account, request.snapshot.night, request.volumeSize, request.partBytes, e.kind, secret, ...(leftOut.length ? [leftOut] : [])]);
 }
 
-async function prepareOutput(request: BuildRequest): Promise<Journal | undefined> {
+async function prepareOutput(request: BuildRequest, prepared: Preparation): Promise<Journal | undefined> {
   await mkdir(request.out, { recursive: true });
   const journal = await readJournal(request.out);
   const entries = (await readdir(request.out)).filter((e) => !e.endsWith('.partial'));
   if (journal) {
-    if (journal.request !== requestKey(request) || journal.archiveId !== request.archiveId) {
+    if (journal.request !== requestKey(request, prepared) || journal.archiveId !== request.archiveId) {
       throw new RepatriateError('REPAT_OUTPUT_NOT_EMPTY', `${request.out} holds an unfinished build of another request (another account, snapshot, sizes or password)`, {
         hint: 'repeat the original command to resume it, or choose an empty output folder',
       });
@@ -160,7 +175,7 @@ async function prepareOutput(request: BuildRequest): Promise<Journal | undefined
 }
 
 export async function build(request: BuildRequest, prepared: Preparation): Promise<BuildResult> {
-  const journal = await prepareOutput(request);
+  const journal = await prepareOutput(request, prepared);
   for (const partial of (await readdir(request.out)).filter((e) => e.endsWith('.partial'))) await rm(path.join(request.out, partial));
   const createdAt = journal?.createdAt ?? request.now.toISOString();
   const mtime = new Date(`${request.snapshot.night}T00:00:00Z`);
@@ -174,7 +189,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
     mtime,
     ...(journal ? { resume: { volumes: journal.volumes, members: journal.members } } : {}),
     onVolume: async (volumes, members) => {
-      await writeJournal(request.out, { format: 1, request: requestKey(request), archiveId: request.archiveId, createdAt, volumes: [...volumes], members: [...members] });
+      await writeJournal(request.out, { format: 1, request: requestKey(request, prepared), archiveId: request.archiveId, createdAt, volumes: [...volumes], members: [...members] });
       const last = volumes.at(-1)!;
       request.onEvent?.({ type: 'volume', name: last.name, size: last.size });
     },
@@ -210,7 +225,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
         tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null, ...(listed ? { listed } : {}) });
       }
       const columns = plan.excludedColumns.map((c) => ({ ...c, reason: c.policy === 'secret' ? 'never leaves the cloud' : 'rebuilt after the restore' }));
-      const startEmpty = plan.exports.filter((e) => e.empty).map((e) => ({ table: e.target.name, ...e.empty }));
+      const startEmpty = plan.exports.flatMap((e) => (e.empty ? [{ table: e.target.name, reason: e.empty.reason, task: e.empty.task ?? null }] : []));
       await writer.addBuffer('excluded.json', json({ tables, columns, startEmpty }));
     }
 

@@ -13,7 +13,7 @@ export interface PlanReport {
   readonly release: string;
   readonly users: Preparation['users'];
   readonly tables: readonly { readonly table: string; readonly source: string | null; readonly rows: number; readonly estimatedBytes: number }[];
-  readonly startEmpty: readonly { readonly table: string; readonly reason: string; readonly task: string }[];
+  readonly startEmpty: readonly { readonly table: string; readonly reason: string; readonly task: string | null }[];
   readonly excludedTables: readonly { readonly table: string; readonly rows: number | null; readonly reason: string; readonly task: string | null }[];
   readonly excludedColumns: readonly { readonly table: string; readonly column: string; readonly policy: string; readonly task: string }[];
   readonly files: { readonly count: number; readonly bytes: number };
@@ -53,7 +53,7 @@ export async function planBuild(db: SqlClient, prepared: Preparation, filesDir: 
     release: prepared.kernel.version,
     users: prepared.users,
     tables,
-    startEmpty: prepared.plan.exports.filter((e) => e.empty).map((e) => ({ table: e.target.name, reason: e.empty!.reason, task: e.empty!.task })),
+    startEmpty: prepared.plan.exports.filter((e) => e.empty).map((e) => ({ table: e.target.name, reason: e.empty!.reason, task: e.empty!.task ?? null })),
     excludedTables,
     excludedColumns: prepared.plan.excludedColumns,
     files: { count: files.length, bytes: fileBytes },

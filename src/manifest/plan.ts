@@ -17,8 +17,8 @@ export interface TableExport {
   readonly source: string | undefined;
   /** The account's rows, in the target's column order. */
   readonly query: RowQuery | undefined;
-  /** Why a table with no source starts empty, and which task fills it. */
-  readonly empty?: { readonly reason: string; readonly task: TaskId };
+  /** Why a table with no source starts empty, and which task fills it (none when the license's edition lacks its module). */
+  readonly empty?: { readonly reason: string; readonly task: TaskId | undefined };
 }
 
 export interface ExcludedTable {
@@ -84,7 +84,17 @@ function targetsOf(table: string, column: string, policy: ColumnPolicy): string[
   return [];
 }
 
-export function classify(manifest: Manifest, catalog: readonly CatalogTable[], release: Schema, accountId: number): MigrationPlan {
+export interface ClassifyOptions {
+  /**
+   * Product modules whose data cannot move (M6: the license's edition lacks them), each with
+   * the reason the ledger gives. Their on-premise tables start empty; a column of another table
+   * that references one of them is emptied when it may be NULL, otherwise its table stays
+   * behind too.
+   */
+  readonly leaveOutModules?: ReadonlyMap<string, string>;
+}
+
+export function classify(manifest: Manifest, catalog: readonly CatalogTable[], release: Schema, accountId: number, options: ClassifyOptions = {}): MigrationPlan {
   // 1. Every table and column of the snapshot is classified, and the manifest names nothing that is not there.
   for (const table of catalog) {
     const policy = manifest.tables[table.name];
@@ -136,8 +146,29 @@ export function classify(manifest: Manifest, catalog: readonly CatalogTable[], r
     }
   }
 
-  // 3. One row query per on-premise table.
+  // 3. Which on-premise tables stay empty because the edition lacks their module, or needs a row of one that does.
+  const leftOut = new Map<string, string>();
+  for (const table of release.tables) {
+    const reason = options.leaveOutModules?.get(table.module);
+    if (reason) leftOut.set(table.name, reason);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const table of release.tables) {
+      if (leftOut.has(table.name)) continue;
+      const required = table.foreignKeys.find((fk) => leftOut.has(fk.refTable) && fk.columns.some((c) => !table.columns.find((col) => col.name === c)?.nullable));
+      if (required) {
+        leftOut.set(table.name, `its rows need rows of ${required.refTable}, which stays behind (${leftOut.get(required.refTable)})`);
+        changed = true;
+      }
+    }
+  }
+  const emptied = (table: Table, column: Column): boolean => table.foreignKeys.some((fk) => leftOut.has(fk.refTable) && fk.columns.includes(column.name));
+
+  // 4. One row query per on-premise table.
   const exports: TableExport[] = release.tables.map((target) => {
+    const leftOutReason = leftOut.get(target.name);
+    if (leftOutReason) return { target, source: undefined, query: undefined, empty: { reason: leftOutReason, task: undefined } };
     const columnSources = target.columns.map((c) => ({ column: c, source: sources.get(`${target.name}.${c.name}`) }));
     const from = new Set(columnSources.flatMap((s) => (s.source ? [s.source.table] : [])));
     if (from.size === 0) {
@@ -150,15 +181,31 @@ export function classify(manifest: Manifest, catalog: readonly CatalogTable[], r
     const missing = columnSources.find((s) => !s.source);
     if (missing) throw manifestError(`on-premise column ${target.name}.${missing.column.name} has no source in the manifest`);
     const select = columnSources
-      .map(({ column, source: s }) => `${s!.expression === '' ? placeholderValue(column) : s!.expression} AS ${quoteIdent(column.name)}`)
+      .map(({ column, source: s }) => `${s!.expression === '' || emptied(target, column) ? placeholderValue(column) : s!.expression} AS ${quoteIdent(column.name)}`)
       .join(', ');
     const boundary = boundaries.get(source);
     const where = boundary ? accountCondition(manifest, boundary, 't', accountId) : 'TRUE';
     return { target, source, query: { select, table: source, where } };
   });
 
+  // The account's rows of cloud tables that feed only tables left out stay behind, counted in the ledger.
+  const leftBehind = new Map<string, string>();
+  for (const entry of exports) {
+    if (!entry.empty || entry.empty.task !== undefined) continue;
+    for (const source of new Set([...sources.entries()].filter(([target, s]) => target.startsWith(`${entry.target.name}.`) && s.expression !== '').map(([, s]) => s.table))) {
+      if (!exports.some((e) => e.source === source)) leftBehind.set(source, entry.empty.reason);
+    }
+  }
   const excludedTables = Object.entries(manifest.tables).flatMap(([table, policy]): ExcludedTable[] =>
-    policy.kind === 'excluded'
+    (policy.kind === 'account' || policy.kind === 'global') && leftBehind.has(table)
+      ? [{
+          table,
+          reason: leftBehind.get(table)!,
+          task: undefined,
+          countQuery: policy.kind === 'account' ? { select: '1', table, where: accountCondition(manifest, policy.boundary, 't', accountId) } : undefined,
+          listQuery: undefined,
+        }]
+      : policy.kind === 'excluded'
       ? [{
           table,
           reason: policy.reason,

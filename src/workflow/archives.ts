@@ -11,6 +11,7 @@ import type { Mailer } from '../core/mail.js';
 import { cloudPaths } from '../platform/cloud.js';
 import { referenceManifest } from '../platform/manifest.js';
 import { accountFilesDir, openSnapshot, readSnapshotMeta, takeSnapshot } from '../platform/snapshot.js';
+import type { LicenseEdition } from '../license/key.js';
 import { appendAudit } from './audit.js';
 import type { Principal } from './auth.js';
 import { buildRow, recordProgress, retentionDays, toStatus, type BuildStage } from './builds.js';
@@ -161,7 +162,10 @@ export class ArchiveService {
   /** frozen|failed → building → ready|failed. A retry resumes the journal in the same folder. */
   private async runBuild(id: number): Promise<{ ok: true } | { ok: false; reason: string }> {
     const started = await this.o.store.transaction(async (sql) => {
-      const [row] = await sql.query<{ state: RequestState; account_url: string }>('SELECT state, account_url FROM requests WHERE id = $1 FOR UPDATE', [id]);
+      const [row] = await sql.query<{ state: RequestState; account_url: string; edition: LicenseEdition }>(
+        'SELECT r.state, r.account_url, l.edition FROM requests r JOIN licenses l ON l.id = r.license_id WHERE r.id = $1 FOR UPDATE OF r',
+        [id],
+      );
       const from = row!.state;
       const state = transition(from, 'building');
       const at = this.now();
@@ -169,14 +173,14 @@ export class ArchiveService {
       await sql.query("UPDATE builds SET stage = 'snapshot', attempts = attempts + 1, failure = NULL, started_at = $2, updated_at = $2 WHERE request_id = $1", [id, at.toISOString()]);
       const build = (await buildRow(sql, id))!;
       await appendAudit(sql, at, { actor: system, action: 'build.start', subject: `request:${id}`, details: { state: { from, to: 'building' }, archiveId: build.archive_id, attempt: build.attempts } });
-      return { build, accountUrl: row!.account_url };
+      return { build, accountUrl: row!.account_url, edition: row!.edition };
     });
-    const { build: record, accountUrl } = started;
+    const { build: record, accountUrl, edition } = started;
     let password: string | undefined;
     this.running.add(id);
     try {
       password = (await this.o.key()).open(record.password_sealed, `request:${id}`);
-      const index = await this.buildArchive(id, accountUrl, record.night, record.out_dir, record.archive_id, password);
+      const index = await this.buildArchive(id, accountUrl, edition, record.night, record.out_dir, record.archive_id, password);
       await this.markReady(id, index);
       return { ok: true };
     } catch (error) {
@@ -193,13 +197,14 @@ export class ArchiveService {
     }
   }
 
-  private async buildArchive(id: number, accountUrl: string, night: string, out: string, archiveId: string, passphrase: string): Promise<{ volumes: number; bytes: number; resumed: boolean }> {
+  /** The data of modules the license's edition lacks stays behind (M6), as the assessment showed before the request. */
+  private async buildArchive(id: number, accountUrl: string, edition: LicenseEdition, night: string, out: string, archiveId: string, passphrase: string): Promise<{ volumes: number; bytes: number; resumed: boolean }> {
     const home = this.o.home;
     const snapshot = await openSnapshot(home, night);
     try {
       const manifest = referenceManifest();
       const filesDir = accountFilesDir(home, night, accountUrl);
-      const prepared = await prepare(snapshot.db, manifest, cloudPaths(home).kernel, accountUrl);
+      const prepared = await prepare(snapshot.db, manifest, cloudPaths(home).kernel, accountUrl, { edition });
       const plan = await planBuild(snapshot.db, prepared, filesDir);
       await this.o.store.transaction((sql) => recordProgress(sql, id, { stage: 'rows', bytesDone: 0, bytesTotal: plan.estimatedBytes }, this.now()));
       const progress = this.progressRecorder(id);

@@ -17,6 +17,7 @@ import { formatBytes, parseSize } from '../../core/size.js';
 import { cloudPaths } from '../../platform/cloud.js';
 import { referenceManifest } from '../../platform/manifest.js';
 import { accountFilesDir, openSnapshot } from '../../platform/snapshot.js';
+import { editions, type LicenseEdition } from '../../license/key.js';
 import { formatTable, print, printJson } from '../output.js';
 import { accountAddress, nightOption, sizeOption } from '../options.js';
 
@@ -96,16 +97,26 @@ function eventPrinter(json: boolean, estimatedBytes: number | undefined): (event
   };
 }
 
+/** The edition of the customer's license: the data of the modules it lacks stays behind (M6). */
+function editionOption(): Option {
+  return new Option('--edition <edition>', 'the on-premise edition of the customer\'s license; data of modules it lacks stays behind, listed in excluded.json (default: every module moves)').choices(editions);
+}
+
+function editionOf(opts: { edition?: LicenseEdition }): { edition?: LicenseEdition } {
+  return opts.edition ? { edition: opts.edition } : {};
+}
+
 export function archiveCommands(): Command[] {
   const plan = new Command('plan')
     .description('show what a build of one account would write, and what stays behind and why; writes nothing')
     .requiredOption('--account <url>', 'the account address, e.g. https://acme.cloud.example', accountAddress)
     .addOption(new Option('--snapshot <date>', 'the nightly snapshot to read (the night before this day)').argParser(nightOption).makeOptionMandatory())
+    .addOption(editionOption())
     .option('--json', 'print the plan as JSON', false)
-    .action(async (opts: { account: string; snapshot: string; json: boolean }) => {
+    .action(async (opts: { account: string; snapshot: string; edition?: LicenseEdition; json: boolean }) => {
       const home = repatriateHome();
       const report = await withSnapshot(home, opts.snapshot, async (db) => {
-        const prepared = await prepare(db, referenceManifest(), cloudPaths(home).kernel, opts.account);
+        const prepared = await prepare(db, referenceManifest(), cloudPaths(home).kernel, opts.account, editionOf(opts));
         return planBuild(db, prepared, accountFilesDir(home, opts.snapshot, opts.account));
       });
       if (opts.json) return printJson(report);
@@ -128,13 +139,14 @@ export function archiveCommands(): Command[] {
     .option('--recipient <age1…>', 'encrypt to an age X25519 recipient instead of a password (repeatable)', recipientOption)
     .addOption(new Option('--volume-size <size>', 'start a new volume after this much').argParser(sizeOption).default(parseSize('1GiB'), '1GiB'))
     .addOption(new Option('--part-size <size>', 'rows per table part, before compression').argParser(sizeOption).default(parseSize('32MiB'), '32MiB'))
+    .addOption(editionOption())
     .option('--json', 'print progress events and the result as JSON', false)
-    .action(async (opts: { account: string; snapshot: string; out: string; passwordFile?: string; recipient?: string[]; volumeSize: number; partSize: number; json: boolean }) => {
+    .action(async (opts: { account: string; snapshot: string; out: string; passwordFile?: string; recipient?: string[]; volumeSize: number; partSize: number; edition?: LicenseEdition; json: boolean }) => {
       const home = repatriateHome();
       const out = path.resolve(opts.out);
       const result = await withSnapshot(home, opts.snapshot, async (db, takenAt) => {
         const manifest = referenceManifest();
-        const prepared = await prepare(db, manifest, cloudPaths(home).kernel, opts.account);
+        const prepared = await prepare(db, manifest, cloudPaths(home).kernel, opts.account, editionOf(opts));
         const archiveId = (await readJournal(out))?.archiveId ?? randomUUID();
         let encryption: Encryption;
         let passwordFile: string | undefined;
