@@ -99,7 +99,8 @@ describe('desk commands', () => {
       assert.equal(a.autoRenewal.on, autoRenew);
       assert.equal(assessed.code, a.eligible ? 0 : 31);
       assert.ok(a.seats.active > 0 && a.seats.notCounted.bot > 0);
-      assert.ok(a.milliseconds < 2000, `B2 assessed in ${a.milliseconds} ms`);
+      // Seconds, not the days of a support chat: a bound far above its usual ~0.5 s, so a loaded CI machine does not fail it.
+      assert.ok(a.milliseconds > 0 && a.milliseconds < 15_000, `B2 assessed in ${a.milliseconds} ms`);
       const text = await runCli(['assess', '--account', acme, '--license', key], home);
       assert.match(text.stdout, /seats \(M4\): \d+ active of 100/);
       assert.match(text.stdout, /edition gap \(M6\)/);
@@ -173,5 +174,31 @@ describe('desk commands', () => {
     assert.match(demo.stdout, /request 1: ready; archive [0-9a-f-]{36}: \d+ volumes/);
     assert.match(demo.stdout, /a second click answers 410/);
     assert.match(demo.stdout, /request 1 is now downloaded/);
+  });
+
+  test('M11 M12 M13 after the demo: an operator re-sends the password link from the CLI (audited, no password shown), and the tick after its 7 days purges the archive', async () => {
+    const as = ['--operator', 'operator@vendor.example', '--json'];
+    const resent = await runCli(['desk', 'resend-password', '1', ...as], home);
+    assert.equal(resent.code, 0, resent.stderr);
+    const link = JSON.parse(resent.stdout) as { sent: boolean; to: string; linkExpiresAt: string };
+    assert.equal(link.sent, false, 'no SMTP configured: recorded, not sent');
+    assert.match(link.to, /@/);
+    assert.ok(!/password"\s*:/.test(resent.stdout), 'the operator never sees the password');
+    const resendAudit = JSON.parse((await runCli(['desk', 'audit', '--subject', 'request:1', ...as], home)).stdout) as { entries: { action: string; actor: string }[] };
+    assert.ok(resendAudit.entries.some((e) => e.action === 'password.resend' && e.actor === 'operator:operator@vendor.example'), 'the re-send is audited with the operator');
+    const missing = await runCli(['desk', 'resend-password', '99', ...as], home);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stdout + missing.stderr, /request 99/);
+
+    const shown = JSON.parse((await runCli(['desk', 'show', '1', ...as], home)).stdout) as { archive?: { expiresAt: string | null } };
+    const expiresAt = Date.parse(shown.archive?.expiresAt ?? '');
+    assert.ok(Number.isFinite(expiresAt), 'the ready archive has an expiry');
+    const early = JSON.parse((await runCli(['desk', 'tick', '--now', new Date(expiresAt - 3_600_000).toISOString(), ...as], home)).stdout) as { purged: number[] };
+    assert.deepEqual(early.purged, [], 'an hour before its 7 days end the archive is kept');
+    const late = await runCli(['desk', 'tick', '--now', new Date(expiresAt + 60_000).toISOString(), ...as], home);
+    assert.equal(late.code, 0, late.stderr);
+    assert.deepEqual((JSON.parse(late.stdout) as { purged: number[] }).purged, [1], 'once its 7 days are over the archive is purged (M12)');
+    const purgeAudit = JSON.parse((await runCli(['desk', 'audit', '--action', 'archive.purge', ...as], home)).stdout) as { entries: { subject: string }[] };
+    assert.deepEqual(purgeAudit.entries.map((e) => e.subject), ['request:1']);
   });
 });
