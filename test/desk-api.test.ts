@@ -204,7 +204,8 @@ for (const kind of storeKinds) {
       assert.ok(r.body.estimate.archiveBytes > truth.files.bytes, 'the size estimate includes files and rows');
       assert.ok(r.body.estimate.buildSeconds >= 1);
       assert.deepEqual(r.body.estimate.promisedDays, { min: 1, max: 5 });
-      assert.ok(ms < 2000, `B2 answered in ${ms} ms`);
+      // Seconds, not days: a bound far above its usual time, so a loaded CI machine does not fail it.
+      assert.ok(ms < 15_000, `B2 answered in ${ms} ms`);
 
       const enterprise = await call('POST', '/api/assessments', { token, body: { accountUrl: acme, licenseKey: await validKey({ edition: 'enterprise', seats: 100 }) } });
       assert.equal(enterprise.body.editionGap.modules.length, 0, 'M6 the enterprise edition has every module');
