@@ -57,7 +57,7 @@ function bodyOf(fields: readonly FieldSpec[], values: Values): Record<string, un
   return body;
 }
 
-function blamed(error: unknown, fields: readonly FieldSpec[], blame?: (error: ApiError) => string | undefined): string | undefined {
+function blamed(error: unknown, fields: readonly FieldSpec[], values: Values, blame?: (error: ApiError) => string | undefined): string | undefined {
   if (!(error instanceof ApiError)) return undefined;
   const chosen = blame?.(error);
   if (chosen) return chosen;
@@ -65,6 +65,9 @@ function blamed(error: unknown, fields: readonly FieldSpec[], blame?: (error: Ap
     // "invalid request for P5 set: to Invalid input; …" names the body field first.
     const named = fields.find((f) => new RegExp(`(?:: |; )${f.name} `).test(error.message));
     if (named) return named.name;
+    // '"not an address" is not an address' quotes what was typed: the field holding it is at fault.
+    const quoted = fields.find((f) => typeof values[f.name] === 'string' && values[f.name] !== '' && error.message.includes(`"${String(values[f.name]).trim()}"`));
+    if (quoted) return quoted.name;
   }
   const typed = fields.filter((f) => f.kind !== 'check');
   return typed.length === 1 && error.status !== 401 && error.status !== 0 ? typed[0]!.name : undefined;
@@ -77,7 +80,7 @@ export function ActionForm<T>(props: ActionFormProps<T>): ReactNode {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [result, setResult] = useState<{ value: T } | undefined>(undefined);
-  const errorField = blamed(error, fields, props.blame);
+  const errorField = blamed(error, fields, values, props.blame);
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();

@@ -53,7 +53,7 @@ export function ResetPassword({ token }: { token: string }): ReactNode {
       <h1>Choose your new password</h1>
       <section className="panel narrow">
         <p>Your account moved to your company’s own server; passwords did not move with it. Choose a new one.</p>
-        <form onSubmit={(e) => void submit(e)} aria-label="New password" noValidate>
+        <form onSubmit={(e) => void submit(e)} aria-label="Choose a new password" noValidate>
           <Field label="New password" type="password" value={password} onChange={setPassword} required autoComplete="new-password" help={`at least ${minLength} characters`} error={linkProblem ? undefined : error} />
           <Field label="New password again" type="password" value={again} onChange={setAgain} required autoComplete="new-password" error={mismatch ? new Error(mismatch) : undefined} />
           <div className="actions">
