@@ -91,7 +91,7 @@ test('P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 R5 the administrator signs in with the 
     await tokenField.focus();
     await page.keyboard.type('not-the-admin-token');
     await page.keyboard.press('Enter');
-    await fieldError(page.locator('main'), 'Administrator token').filter({ hasText: 'needs the administrator token' }).waitFor();
+    await fieldError(page.locator('main'), 'Administrator token').filter({ hasText: 'this is not the administrator token' }).waitFor();
     assert.equal(await tokenField.getAttribute('aria-invalid'), 'true');
     await screenshots(page, 'assistant-sign-in-error');
 
@@ -128,6 +128,13 @@ test('P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 R5 the administrator signs in with the 
     await page.getByRole('heading', { level: 1, name: 'After the restore' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign in to the assistant' }).waitFor();
+    assert.deepEqual(await page.evaluate<string[]>('Object.keys(sessionStorage)'), []);
+
+    // A token the server stops accepting (another token file, a restart with REPATRIATE_ADMIN_TOKEN) signs the tab out with a reason.
+    await page.evaluate(`sessionStorage.setItem('repatriate.assistant.adminToken', 'a-stale-token-of-this-tab')`);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the assistant' }).waitFor();
+    await fieldError(page.locator('main'), 'Administrator token').filter({ hasText: 'no longer accepts the token' }).waitFor();
     assert.deepEqual(await page.evaluate<string[]>('Object.keys(sessionStorage)'), []);
   } finally {
     await context.close();

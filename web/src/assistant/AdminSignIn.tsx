@@ -1,5 +1,5 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api } from '../shared/api.js';
+import { api, ApiError } from '../shared/api.js';
 import { Field } from '../shared/ui.js';
 
 /**
@@ -9,7 +9,7 @@ import { Field } from '../shared/ui.js';
 export function AdminSignIn({ onSignedIn, refused }: { onSignedIn: (token: string) => void; refused?: unknown }): ReactNode {
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(refused);
+  const [error, setError] = useState<unknown>(refused ? new ApiError(401, 'REPAT_UNAUTHORIZED', 'the server no longer accepts the token of this tab', 'sign in again with the administrator token') : undefined);
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     setBusy(true);
@@ -18,7 +18,8 @@ export function AdminSignIn({ onSignedIn, refused }: { onSignedIn: (token: strin
       await api('/api/onprem/status', { token: token.trim() });
       onSignedIn(token.trim());
     } catch (e) {
-      setError(e);
+      // The API's 401 speaks to scripts (a header); a person typed a token.
+      setError(e instanceof ApiError && e.status === 401 ? new ApiError(401, e.code, 'this is not the administrator token', 'copy it again from the admin-token file named below') : e);
     } finally {
       setBusy(false);
     }

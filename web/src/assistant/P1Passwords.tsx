@@ -9,15 +9,9 @@ interface SendReport {
   readonly expiresAt: string;
 }
 
-export function P1Passwords({ task, refresh }: PanelProps): ReactNode {
-  const d = task.details ?? {};
+export function P1Passwords({ refresh }: PanelProps): ReactNode {
   return (
     <>
-      {typeof d['activeUsers'] === 'number' ? (
-        <p>
-          {String(d['withPassword'])} of {String(d['activeUsers'])} active users have a password; {String(d['pendingLinks'])} reset links are waiting.
-        </p>
-      ) : null}
       <ActionForm<SendReport>
         task="P1"
         action="send"

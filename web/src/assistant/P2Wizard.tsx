@@ -1,13 +1,11 @@
 import type { ReactNode } from 'react';
 import { ActionForm } from './ActionForm.js';
-import { list, type PanelProps } from './types.js';
+import type { PanelProps } from './types.js';
 
 /** P2: the intranet configuration wizard gives back administrator rights and access groups. */
-export function P2Wizard({ task, refresh }: PanelProps): ReactNode {
-  const admins = list<{ login: string }>(task.details?.['administrators']);
+export function P2Wizard({ refresh }: PanelProps): ReactNode {
   return (
     <>
-      {admins.length > 0 ? <p>Administrators: {admins.map((a) => a.login).join(', ')}</p> : null}
       <ActionForm<{ repaired: string[]; administrators: { login: string }[] }>
         task="P2"
         action="repair"
