@@ -187,6 +187,9 @@ test('P1 the administrator sends reset mails from the checklist and a user sets 
     await page.getByRole('button', { name: 'Set password' }).click();
     await page.getByRole('alert').filter({ hasText: 'used already' }).waitFor();
     await screenshots(page, 'assistant-reset-spent');
+    const bare = await fetch(`${url}/reset-password`, { redirect: 'manual' });
+    assert.equal(bare.status, 302);
+    assert.equal(bare.headers.get('location'), '/#/sign-in', 'a link without its token lands on the sign-in');
     await page.goto(`${url}/#/sign-in`);
     await page.getByLabel('Login').fill('u1@globex.cloud.example');
     await page.getByLabel('Password', { exact: true }).fill('a wrong password 123');
@@ -220,6 +223,8 @@ test('P3 the reindex runs from its button with a busy state and progress, and en
     assert.deepEqual(progress.running, false);
     assert.equal(progress.indexed, documents, 'the progress counted every document the index holds');
     assert.equal((await fetch(`${url}/api/onprem/tasks/P3/progress`)).status, 401, 'the progress needs the token too');
+    const openapi = await (await fetch(`${url}/api/onprem/openapi.json`)).json() as { paths: Record<string, unknown> };
+    assert.ok(openapi.paths['/api/onprem/tasks/P3/progress'] && openapi.paths['/reset-password'], 'the routes the UI added are documented');
     // The rebuilt index answers searches.
     const search = p3.getByRole('form', { name: 'Search the restored content' });
     await search.getByLabel('Search words').fill('globex');
@@ -316,6 +321,7 @@ test('R5 P10 the telephony request unlocks only after a trusted certificate: a c
     await install.getByRole('button', { name: 'Check and install' }).click();
     await install.getByRole('status').filter({ hasText: 'Installed' }).waitFor();
     await page.locator('section[data-task="R5"][data-state="done"]').waitFor();
+    assert.equal(await install.getByLabel('Private key (PEM)', { exact: true }).inputValue(), '', 'the private key does not stay on the screen');
     assert.match(await taskSection(page, 'R5').locator('dl.facts').textContent() ?? '', /trusted.*Host.*intranet\.globex\.example/s);
 
     const unlocked = taskSection(page, 'P10');

@@ -20,6 +20,8 @@ export interface FieldSpec {
   readonly autoComplete?: string;
   /** For `pem`: offer a file picker that reads the file into the field. */
   readonly file?: boolean;
+  /** Holds a secret (a private key, a password in a URL): masked where the browser can, emptied once the action worked. */
+  readonly secret?: boolean;
 }
 
 export interface ActionFormProps<T> {
@@ -91,6 +93,8 @@ export function ActionForm<T>(props: ActionFormProps<T>): ReactNode {
     try {
       const answer = await taskAction<T>(props.task, props.action, { ...bodyOf(fields, values), ...props.extra?.() });
       setResult({ value: answer });
+      // A secret has done its job once the server has it: it should not stay on the screen.
+      setValues((v) => ({ ...v, ...Object.fromEntries(fields.filter((f) => f.secret).map((f) => [f.name, ''])) }));
       props.onDone?.(answer);
     } catch (e) {
       setError(e);
@@ -108,7 +112,7 @@ export function ActionForm<T>(props: ActionFormProps<T>): ReactNode {
       {fields.map((f) => {
         const fieldError = errorField === f.name ? error : undefined;
         if (f.kind === 'check') return <CheckboxField key={f.name} label={f.label} checked={values[f.name] === true} onChange={set(f.name)} help={f.help} />;
-        if (f.kind === 'pem') return <TextAreaField key={f.name} label={f.label} value={String(values[f.name] ?? '')} onChange={set(f.name)} required={f.required} error={fieldError} help={f.help} file={f.file} />;
+        if (f.kind === 'pem') return <TextAreaField key={f.name} label={f.label} value={String(values[f.name] ?? '')} onChange={set(f.name)} required={f.required} error={fieldError} help={f.help} file={f.file} secret={f.secret} />;
         return (
           <Field
             key={f.name}

@@ -32,8 +32,8 @@ export function AssistantApp(): ReactNode {
         <strong>repatriate</strong>
         <span>{admin ? 'On-premise assistant' : 'Your intranet'}</span>
         <nav aria-label="Pages">
-          <a href="#/" aria-current={admin ? 'page' : undefined}>Checklist</a>
-          <a href="#/sign-in" aria-current={area === 'sign-in' ? 'page' : undefined}>User sign-in</a>
+          {admin ? <a href="#/" aria-current="page">Checklist</a> : null}
+          <a href="#/sign-in" aria-current={area === 'sign-in' ? 'page' : undefined}>{admin ? 'User sign-in' : 'Sign in'}</a>
           {admin && token ? (
             <button
               type="button"

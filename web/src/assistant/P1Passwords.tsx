@@ -47,7 +47,7 @@ export function P1Passwords({ refresh }: PanelProps): ReactNode {
         submit="Set password"
         fields={[
           { name: 'login', label: 'Login', required: true, autoComplete: 'off' },
-          { name: 'password', label: 'New password', kind: 'password', required: true, autoComplete: 'new-password', help: 'at least 10 characters' },
+          { name: 'password', label: 'New password', kind: 'password', required: true, secret: true, autoComplete: 'new-password', help: 'at least 10 characters' },
         ]}
         blame={(e) => (/password/i.test(e.message) ? 'password' : /login|user/i.test(e.message) ? 'login' : undefined)}
         onDone={refresh}

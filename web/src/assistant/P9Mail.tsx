@@ -13,7 +13,7 @@ export function P9Mail({ refresh }: PanelProps): ReactNode {
         submit="Connect and save"
         busy="Connecting…"
         fields={[
-          { name: 'smtp', label: 'SMTP address', kind: 'url', required: true, help: 'smtp://user:password@mail.example.com:587 or smtps://…:465 — the password is stored, never shown again' },
+          { name: 'smtp', label: 'SMTP address', kind: 'url', required: true, secret: true, help: 'smtp://user:password@mail.example.com:587 or smtps://…:465 — the password is stored, never shown again' },
           { name: 'from', label: 'Sender address', kind: 'email', required: true },
           { name: 'requireTls', label: 'Require STARTTLS', kind: 'check' },
           { name: 'ca', label: 'CA certificate of the mail server (optional, PEM)', kind: 'pem', file: true },

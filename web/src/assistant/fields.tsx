@@ -15,6 +15,8 @@ export function TextAreaField(props: {
   help?: ReactNode;
   /** Offer "choose a file" that fills the text (certificate upload). */
   file?: boolean;
+  /** Mask the text (a private key): Chromium and Safari honour -webkit-text-security. */
+  secret?: boolean;
 }): ReactNode {
   const id = useId();
   return (
@@ -23,6 +25,8 @@ export function TextAreaField(props: {
       <textarea
         id={id}
         rows={4}
+        className={props.secret ? 'secret' : undefined}
+        autoComplete="off"
         value={props.value}
         required={props.required}
         spellCheck={false}
