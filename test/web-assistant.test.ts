@@ -11,7 +11,7 @@ import { createHttpApp } from '../src/server/http.js';
 import { buildOnpremApp } from '../src/server/onprem/app.js';
 import { webRoot } from '../src/server/web.js';
 import { launchBrowser, screenshots, type TestBrowser } from './browser.js';
-import { cleanupDatabases, removeDir } from './helpers.js';
+import { cleanupDatabases, removeDir, startCli } from './helpers.js';
 import { buildArchive, restoreInstallation, type ArchiveFixture, type Installation } from './onprem-assistant-fixture.js';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp.js';
 import { assistantCompletesP1, signInAsAdmin, taskSection } from './web-assistant-steps.js';
@@ -362,5 +362,17 @@ test('R5 P10 the telephony request unlocks only after a trusted certificate: a c
   } finally {
     await page.context().close();
     await desk.close();
+  }
+});
+
+test('P1 R5 assistantCompletesP1 works against `repatriate serve --onprem` as the whole-story test starts it: HTTPS with the installation's certificate, token from the environment', async () => {
+  const serve = await startCli(['serve', '--onprem', '--db', inst.db, '--data-dir', inst.dataDir, '--port', '0', '--json'], { REPATRIATE_ADMIN_TOKEN: adminToken });
+  try {
+    const started = JSON.parse(serve.firstLine) as { url: string };
+    assert.match(started.url, /^https:\/\//);
+    // P9 was configured with this catcher by the earlier tests, so the function goes straight to P1.
+    await assistantCompletesP1(browser, { url: `${started.url}/`, adminToken, smtp, userEmail: 'u5@example.org', newPassword: 'u5 has a new password' });
+  } finally {
+    await serve.stop();
   }
 });
