@@ -37,6 +37,22 @@ export function publicRoutes(inst: Installation) {
       return redeemResetLink(inst, body.token, body.password);
     });
 
+    // The reset links of the mails (P1) point here; the assistant's page takes them as `#/reset/<token>`,
+    // so the token stays in the browser (a fragment is never sent to a server or in a Referer).
+    app.get('/reset-password', {
+      schema: {
+        summary: 'where a mailed reset link lands: redirects to the page that sets the new password',
+        querystring: jsonSchema(z.object({ token: z.string().max(256).optional() })),
+        response: { 302: { type: 'null' } },
+      },
+    }, async (request, reply) => {
+      const { token } = request.query as { token?: string };
+      return reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .redirect(token ? `/#/reset/${encodeURIComponent(token)}` : '/#/sign-in', 302);
+    });
+
     app.get('/.well-known/acme-challenge/:token', {
       schema: {
         summary: 'ACME HTTP-01 challenge answers (R5, Let\'s Encrypt)',

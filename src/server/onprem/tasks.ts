@@ -43,7 +43,36 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-function actions(trust: TlsTrust | undefined): Partial<Record<TaskId, Record<string, ActionSpec>>> {
+/** What a running P3 rebuild last reported, for the UI's progress bar (one rebuild per server at a time is the normal case). */
+export interface RebuildProgress {
+  running: boolean;
+  source?: string;
+  documents?: number;
+  total?: number;
+  /** Documents indexed so far over every source. */
+  indexed?: number;
+}
+
+async function rebuildWithProgress(inst: Installation, progress: RebuildProgress): Promise<unknown> {
+  Object.assign(progress, { running: true, source: undefined, documents: undefined, total: undefined, indexed: 0 });
+  let finished = 0;
+  let lastSource = '';
+  let lastDone = 0;
+  try {
+    return await rebuildSearchIndex(inst, (event) => {
+      if (event.source !== lastSource) {
+        finished += lastDone;
+        lastSource = event.source;
+      }
+      lastDone = event.documents;
+      Object.assign(progress, { source: event.source, documents: event.documents, total: event.total, indexed: finished + event.documents });
+    });
+  } finally {
+    progress.running = false;
+  }
+}
+
+function actions(trust: TlsTrust | undefined, progress: RebuildProgress): Partial<Record<TaskId, Record<string, ActionSpec>>> {
   const withTrust = trust ? { trust } : {};
   const p1Send = z.object({ linkBase: z.string().optional(), hours: z.number().int().min(1).max(24 * 14).optional(), logins: z.array(z.string()).optional() });
   const p1Set = z.object({ login: z.string().min(1), password: z.string().min(1).max(1024) });
@@ -77,7 +106,7 @@ function actions(trust: TlsTrust | undefined): Partial<Record<TaskId, Record<str
       'set-password': { summary: "set a user's password by hand", body: p1Set, run: async (inst, raw) => { const b = p1Set.parse(raw); return setPassword(inst, b.login, b.password); } },
     },
     P2: { repair: { summary: 'repair administrators and access groups', body: p2, run: async (inst, raw) => { const b = p2.parse(raw); return runWizard(inst, b.admin ? { adminLogin: b.admin } : {}); } } },
-    P3: { rebuild: { summary: 'rebuild the search index', run: async (inst) => rebuildSearchIndex(inst) } },
+    P3: { rebuild: { summary: 'rebuild the search index (progress: GET /api/onprem/tasks/P3/progress)', run: async (inst) => rebuildWithProgress(inst, progress) } },
     P4: { apply: { summary: 'apply pending module updates', run: async (inst) => applyUpdates(inst) } },
     P5: { set: { summary: 'set the public address in imconnector, imopenlines, imbot', body: p5, run: async (inst, raw) => { const b = p5.parse(raw); return setPublicAddress(inst, { to: b.to, ...(b.from ? { from: b.from } : {}) }); } } },
     P6: {
@@ -152,7 +181,16 @@ export function adminRoutes(inst: Installation, options: AdminOptions) {
       return { hits: await search(inst, query.q, query.limit ?? 20) };
     });
 
-    const table = actions(options.trust);
+    const progress: RebuildProgress = { running: false };
+    app.get('/api/onprem/tasks/P3/progress', {
+      schema: {
+        security: [{ admin: [] }],
+        summary: 'how far a running search index rebuild (P3) is, for a progress bar',
+        response: { 200: { type: 'object', required: ['running'], properties: { running: { type: 'boolean' }, source: { type: 'string' }, documents: { type: 'integer' }, total: { type: 'integer' }, indexed: { type: 'integer' } } }, ...errors },
+      },
+    }, async () => progress);
+
+    const table = actions(options.trust, progress);
     app.post('/api/onprem/tasks/:id/:action', {
       schema: {
         security: [{ admin: [] }],
