@@ -365,7 +365,7 @@ test('R5 P10 the telephony request unlocks only after a trusted certificate: a c
   }
 });
 
-test('P1 R5 assistantCompletesP1 works against `repatriate serve --onprem` as the whole-story test starts it: HTTPS with the installation's certificate, token from the environment', async () => {
+test('P1 R5 assistantCompletesP1 works against `repatriate serve --onprem` as the whole-story test starts it: HTTPS with the installation’s certificate, token from the environment', async () => {
   const serve = await startCli(['serve', '--onprem', '--db', inst.db, '--data-dir', inst.dataDir, '--port', '0', '--json'], { REPATRIATE_ADMIN_TOKEN: adminToken });
   try {
     const started = JSON.parse(serve.firstLine) as { url: string };
