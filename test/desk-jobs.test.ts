@@ -83,12 +83,20 @@ async function call(method: 'GET' | 'POST', url: string, token?: string, body?: 
 const customerToken = async (): Promise<string> => (await call('POST', '/api/sessions', undefined, { accountUrl: acme, login: 'admin@acme.cloud.example', password: adminPassword })).body.token;
 const operatorToken = async (): Promise<string> => (await call('POST', '/api/operator/sessions', undefined, operator)).body.token;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
+/** What the build, its volumes, its jobs and the workers say: for the message of a test that times out. */
+async function diagnose(): Promise<string> {
+  const builds = await desk.store.query('SELECT stage, attempts, failure, bytes_done FROM builds');
+  const volumes = await desk.store.query('SELECT ordinal, units, done_at, done_by FROM build_volumes ORDER BY ordinal');
+  const jobs = await (await desk.jobQueue()).jobsOf(requestId);
+  return JSON.stringify({ builds, volumes, jobs, workers: workers.map((w) => ({ pid: w.pid, lines: w.lines, stderr: w.stderr().slice(-2000) })) }, null, 1);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${await diagnose()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -164,8 +172,10 @@ describe('the desk on PostgreSQL with pg-boss workers and the S3 store', () => {
 
     // Two workers share the queue; the lost job expires and one of them takes it again.
     const [second, third] = [await startWorker(), await startWorker()];
+    // The desk's clock moved a day on: sessions of yesterday have ended.
+    const customerNow = await customerToken();
     const ready = await until('the archive ready', async () => {
-      const r = await call('GET', `/api/requests/${requestId}`, customer);
+      const r = await call('GET', `/api/requests/${requestId}`, customerNow);
       if (r.body.state === 'failed') throw new Error(`the build failed: ${r.raw}\n${second.stderr()}\n${third.stderr()}`);
       return r.body.state === 'ready' ? r.body : undefined;
     });
@@ -179,7 +189,10 @@ describe('the desk on PostgreSQL with pg-boss workers and the S3 store', () => {
     assert.ok(builders.has(second.pid) && builders.has(third.pid), `both workers built volumes: ${[...builders].join(', ')}`);
 
     // Every job done exactly once: all completed, and no job reported done by two workers.
-    const jobs = await (await desk.jobQueue()).jobsOf(requestId);
+    const jobs = await until('every job completed', async () => {
+      const all = await (await desk.jobQueue()).jobsOf(requestId);
+      return all.some((j) => j.state === 'active' || j.state === 'created' || j.state === 'retry') ? undefined : all;
+    }, 30_000);
     assert.deepEqual([...new Set(jobs.map((j) => j.state))], ['completed'], JSON.stringify(jobs.map((j) => [j.data.kind, j.state])));
     assert.equal(jobs.filter((j) => j.data.kind === 'plan').length, 1);
     assert.equal(jobs.filter((j) => j.data.kind === 'finish').length, 1);
@@ -203,7 +216,7 @@ describe('the desk on PostgreSQL with pg-boss workers and the S3 store', () => {
     const listening = await app.listen({ port: 0, host: '127.0.0.1' });
     const out = path.join(home, 'downloaded');
     const trusted = await trustedVendorKeys(home);
-    const download = await downloadArchive({ deskUrl: listening, requestId, token: customer, out, trusted, parallel: 3, attempts: 3 });
+    const download = await downloadArchive({ deskUrl: listening, requestId, token: customerNow, out, trusted, parallel: 3, attempts: 3 });
     assert.equal(download.volumes, volumes.length + 1);
     const verified = await verifyArchive(out, trusted, { passphrase: password });
     assert.ok(verified.rows > 0);
