@@ -136,7 +136,7 @@ export function deskCommand(): Command {
     .action(async (opts: OperatorOptions & { now?: string; publicUrl?: string }) => {
       const report = await withDesk(opts, (d) => d.archives.tick());
       if (opts.json) return printJson(report);
-      print(`frozen: ${report.frozen.join(', ') || 'none'}; ready: ${report.ready.join(', ') || 'none'}; purged: ${report.purged.join(', ') || 'none'}`);
+      print(`frozen: ${report.frozen.join(', ') || 'none'}; ${report.queued.length ? `queued for workers: ${report.queued.join(', ')}; ` : ''}ready: ${report.ready.join(', ') || 'none'}; purged: ${report.purged.join(', ') || 'none'}`);
       for (const id of report.abandoned) print(`request ${id}: its build had stopped without finishing (the process ended); retried from its journal`);
       for (const f of report.failed) print(`request ${f.id}: build failed: ${f.reason} (the next tick retries it from its journal)`);
       if (report.failed.length > 0) process.exitCode = errorCodes.REPAT_DESK_BUILD_FAILED.exit;
