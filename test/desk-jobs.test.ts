@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FastifyInstance } from 'fastify';
@@ -27,6 +28,7 @@ import { startSmtpCatcher, type SmtpCatcher } from './smtp.js';
  * (B7, M7, M11, M12): the whole story once, with one worker killed mid-job on the way.
  */
 const acme = 'https://acme.cloud.example';
+const globex = 'https://globex.cloud.example';
 const adminPassword = 'acme admin password 1';
 const operator = { email: 'olga@vendor.example', password: 'operator passphrase one' };
 const signer = generateSigningKey();
@@ -105,9 +107,10 @@ before(async () => {
   home = await tempDir('desk-jobs');
   s3 = await startS3Server();
   smtp = await startSmtpCatcher({ tls: 'none' });
-  await initCloud(home, { seed: 11, tenants: 1, size: 3e6, databaseUrl: scratchDatabase('jobs_cloud') }, silentProgress);
+  await initCloud(home, { seed: 11, tenants: 2, size: 4e6, databaseUrl: scratchDatabase('jobs_cloud') }, silentProgress);
   await withCloud(home, async (cloud) => {
     await setCloudPassword(cloud.db, acme, 'admin@acme.cloud.example', adminPassword);
+    await setCloudPassword(cloud.db, globex, 'admin@globex.cloud.example', adminPassword);
     await cloud.db.query('UPDATE cloud_tenant SET auto_renew = false');
   });
   const store = await scratchStore('postgres', 'jobs');
@@ -245,6 +248,51 @@ describe('the desk on PostgreSQL with pg-boss workers and the S3 store', () => {
     // A worker stops gracefully on SIGTERM.
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, second.stderr());
+  });
+
+  test('B7 on the local store, workers in the desk process build the volumes two at a time; a job queued twice is stored once', async () => {
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+    const local = await openDesk({ home, store: { engine: 'postgres', url: deskUrl }, clock: () => new Date(Date.now() + offsetMs), licenseKeys: [signer.publicKey], volumeSize: 128 * 1024, jobs: { url: deskUrl, settings }, onSecretMail: () => undefined });
+    try {
+      const customer = (await call('POST', '/api/sessions', undefined, { accountUrl: globex, login: 'admin@globex.cloud.example', password: adminPassword })).body.token as string;
+      const key = licenseKeyFor(signer, { seats: 1000 });
+      await call('POST', `/api/licenses/${key}/activation`, undefined, { installationUrl: 'https://intranet.globex.example' });
+      await call('POST', `/api/licenses/${key}/registration`, undefined, { owner: 'Globex AG', email: 'owner@globex.example' });
+      const day = new Date(Date.now() + offsetMs + 86_400_000).toISOString().slice(0, 10);
+      const created = await call('POST', '/api/requests', customer, { licenseKey: key, requestedDate: day, termsVersion: desk.termsVersion, acceptTerms: true });
+      assert.equal(created.status, 201, created.raw);
+      const id = created.body.id as number;
+      const op = await operatorToken();
+      await call('POST', `/api/operator/requests/${id}/approve`, op, {});
+      assert.equal((await call('POST', `/api/operator/requests/${id}/schedule`, op, { finalDate: day })).status, 200);
+      offsetMs += 86_400_000 + 3600_000;
+      // The snapshot copies the cloud database: no other desk may hold a session on it.
+      await desk.cloud.close();
+      const tick = await local.archives.tick();
+      assert.deepEqual(tick.queued, [id]);
+      const queue = await local.jobQueue();
+      assert.equal(await queue.send({ kind: 'plan', requestId: id, attempt: 1, volumeSize: 128 * 1024 }), false, 'the same job is stored once');
+      await local.work(2);
+      await until('the local archive ready', async () => {
+        const [row] = await local.store.query<{ state: string }>('SELECT state FROM requests WHERE id = $1', [id]);
+        if (row?.state === 'failed') throw new Error(await diagnose());
+        return row?.state === 'ready' ? true : undefined;
+      });
+      const [build] = await local.store.query<{ out_dir: string; store: string; volumes: number }>('SELECT out_dir, store, volumes FROM builds WHERE request_id = $1', [id]);
+      assert.equal(build!.store, 'local');
+      const customerNow = (await call('POST', '/api/sessions', undefined, { accountUrl: globex, login: 'admin@globex.cloud.example', password: adminPassword })).body.token as string;
+      const password = (await call('GET', `/api/requests/${id}/password`, customerNow)).body.password as string;
+      await until('the finish job to clean up', async () => ((await readdir(build!.out_dir)).some((f) => f.startsWith('.job-')) ? undefined : true), 30_000);
+      const files = (await readdir(build!.out_dir)).sort();
+      assert.deepEqual(files, ['index.json', ...Array.from({ length: build!.volumes }, (_, i) => `vol-${String(i).padStart(4, '0')}.age`)].sort(), 'the volumes and the index, no private job folder left');
+      const verified = await verifyArchive(build!.out_dir, await trustedVendorKeys(home), { passphrase: password });
+      assert.ok(verified.rows > 0);
+      const builders = await local.store.query<{ n: string }>('SELECT count(*) AS n FROM build_volumes WHERE request_id = $1 AND done_by IS NOT NULL', [id]);
+      assert.equal(Number(builders[0]!.n), build!.volumes - 1);
+    } finally {
+      await local.close();
+    }
   });
 
   test('B7 repatriate worker without DATABASE_URL refuses with REPAT_JOBS', async () => {
