@@ -187,7 +187,10 @@ export class ArchiveService {
       [before],
     );
     const abandoned: number[] = [];
+    const queue = this.o.jobs ? await this.o.jobs() : undefined;
     for (const { id } of stale.filter((r) => !this.running.has(r.id))) {
+      // On workers, a build waiting in a busy queue or running a long volume is not abandoned: only one with no job left alive is.
+      if (queue && (await queue.jobsOf(id)).some((j) => ['created', 'retry', 'active'].includes(j.state))) continue;
       const done = await this.o.store.transaction(async (sql) => {
         const [row] = await sql.query<{ state: RequestState }>('SELECT state FROM requests WHERE id = $1 FOR UPDATE', [id]);
         if (row?.state !== 'building') return false;
