@@ -108,9 +108,9 @@ export function serveCommand(): Command {
         const app = await buildDeskApp({ desk, secureCookies: !opts.insecureCookies });
         apps.push(app);
         const address = await app.listen({ port: opts.port ?? 8080, host: opts.host });
-        if (opts.json) process.stdout.write(JSON.stringify({ url: address, store: desk.store.location.engine, archives: desk.archives.archiveStore.id, mail: desk.mailConfigured ? 'smtp' : 'recorded only', priceCents: desk.priceCents }) + '\n');
+        if (opts.json) process.stdout.write(JSON.stringify({ url: address, store: desk.store.location.engine, archives: desk.archives.archiveStore.id, builds: desk.usesJobs ? 'pg-boss' : 'in-process', mail: desk.mailConfigured ? 'smtp' : 'recorded only', priceCents: desk.priceCents }) + '\n');
         else {
-          print(`vendor desk listening on ${address} (store: ${desk.store.location.engine}; archives: ${desk.archives.archiveStore.id}; notifications: ${desk.mailConfigured ? 'sent by SMTP' : 'recorded, not sent (no SMTP configured)'})`);
+          print(`vendor desk listening on ${address} (store: ${desk.store.location.engine}; archives: ${desk.archives.archiveStore.id}; builds: ${desk.usesJobs ? 'queued for `repatriate worker`' : 'in this process'}; notifications: ${desk.mailConfigured ? 'sent by SMTP' : 'recorded, not sent (no SMTP configured)'})`);
           print(`web UI: ${address}/ (customer portal #/portal, operator desk #/operator); OpenAPI document: ${address}/api/openapi.json`);
         }
       }
