@@ -179,7 +179,7 @@ describe('desk builds on the embedded store', () => {
   test('M7 before its final date a scheduled request is left alone', async () => {
     await at('2026-12-09T23:59:00Z');
     const report = await desk.archives.tick();
-    assert.deepEqual(report, { frozen: [], abandoned: [], ready: [], failed: [], purged: [] });
+    assert.deepEqual(report, { frozen: [], queued: [], abandoned: [], ready: [], failed: [], purged: [] });
     const r = await call('GET', `/api/requests/${acmeRequest}`, { token: acmeToken });
     assert.equal(r.body.state, 'scheduled', r.raw);
   });

@@ -17,6 +17,8 @@ export interface ArchiveWriterOptions {
   readonly mtime: Date;
   /** Where a resumed build starts: the volumes and members already complete. */
   readonly resume?: { readonly volumes: readonly VolumeRecord[]; readonly members: readonly ContentsEntry[] };
+  /** The ordinal of the first volume this writer starts (a volume job writes one volume of many; default 0). */
+  readonly firstOrdinal?: number;
   /** Called after each completed volume, with everything complete so far (the journal's moment). */
   readonly onVolume?: (volumes: readonly VolumeRecord[], members: readonly ContentsEntry[]) => Promise<void>;
 }
@@ -73,7 +75,7 @@ export class ArchiveWriter {
 
   private async volume(): Promise<VolumeWriter> {
     if (!this.current) {
-      this.current = await VolumeWriter.open(this.options.dir, this.volumes.length, this.options.encryption);
+      this.current = await VolumeWriter.open(this.options.dir, (this.options.firstOrdinal ?? 0) + this.volumes.length, this.options.encryption);
       this.currentBytes = 0;
     }
     return this.current;
@@ -96,6 +98,17 @@ export class ArchiveWriter {
     // The last volume is not journaled: it holds contents.json, so a resume always rewrites it.
     await this.finishVolume(false);
     return { volumes: this.volumes, contents };
+  }
+
+  /** Opens the next volume now, so a volume job whose members turn out empty still writes its (empty) volume. */
+  async begin(): Promise<void> {
+    await this.volume();
+  }
+
+  /** Completes the current volume without contents.json: one volume of an archive that other jobs finish. */
+  async seal(): Promise<{ volumes: VolumeRecord[]; members: ContentsEntry[] }> {
+    await this.finishVolume(false);
+    return { volumes: [...this.volumes], members: [...this.members] };
   }
 
   async abort(): Promise<void> {

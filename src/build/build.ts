@@ -115,7 +115,7 @@ export async function prepare(db: SqlClient, manifest: Manifest, kernelStore: st
   return { account, plan, schema, kernel, modules, users: { byKind, active }, engine: { name: db.engine, version: await serverVersion(db) } };
 }
 
-async function* readFileChunks(file: string): AsyncGenerator<Uint8Array> {
+export async function* readFileChunks(file: string): AsyncGenerator<Uint8Array> {
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) yield chunk as Uint8Array;
 }
 
@@ -174,6 +174,47 @@ async function prepareOutput(request: BuildRequest, prepared: Preparation): Prom
   return undefined;
 }
 
+/**
+ * The members every archive begins with: header.json (no archive id or build time: like every
+ * member it depends only on the snapshot and the request), schema.json and the exclusion ledger.
+ */
+export async function headMembers(request: Pick<BuildRequest, 'db' | 'manifest' | 'snapshot'>, prepared: Preparation): Promise<{ name: string; body: Buffer }[]> {
+  const { account, plan, schema, kernel } = prepared;
+  const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, null, 2) + '\n');
+  const header = {
+    format: formatVersion,
+    product: request.manifest.product,
+    account: { address: account.address, id: account.id },
+    snapshot: request.snapshot,
+    source: prepared.engine,
+    release: kernel.version,
+    modules: prepared.modules,
+    users: { active: prepared.users.active, countsAsActive: request.manifest.users.active, byKind: prepared.users.byKind },
+  };
+  const tables = [];
+  for (const excluded of plan.excludedTables) {
+    const rows = excluded.countQuery ? Number((await request.db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(excluded.countQuery)}) x`))[0]?.n ?? 0) : null;
+    const listed = excluded.listQuery
+      ? (await request.db.query<{ code: string | null; name: string | null }>(`${rowQuerySql(excluded.listQuery)} ORDER BY 1, 2`)).map((r) => ({ code: r.code ?? '', name: r.name ?? '' }))
+      : undefined;
+    tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null, ...(listed ? { listed } : {}) });
+  }
+  const columns = plan.excludedColumns.map((c) => ({ ...c, reason: c.policy === 'secret' ? 'never leaves the cloud' : 'rebuilt after the restore' }));
+  const startEmpty = plan.exports.flatMap((e) => (e.empty ? [{ table: e.target.name, reason: e.empty.reason, task: e.empty.task ?? null }] : []));
+  return [
+    { name: 'header.json', body: json(header) },
+    { name: 'schema.json', body: json({ release: kernel.version, tables: schema.tables }) },
+    { name: 'excluded.json', body: json({ tables, columns, startEmpty }) },
+  ];
+}
+
+/** The kernel release's files in archive order; the update feed joins them at the path the installation's updater reads (P4). */
+export async function kernelFiles(kernel: KernelRelease): Promise<{ relative: string; file: string }[]> {
+  const files = (await listFiles(kernel.filesDir)).map((relative) => ({ relative, file: path.join(kernel.filesDir, relative) }));
+  if (kernel.feedFile) files.push({ relative: updateFeedPath, file: kernel.feedFile });
+  return files.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+}
+
 export async function build(request: BuildRequest, prepared: Preparation): Promise<BuildResult> {
   const journal = await prepareOutput(request, prepared);
   for (const partial of (await readdir(request.out)).filter((e) => e.endsWith('.partial'))) await rm(path.join(request.out, partial));
@@ -200,33 +241,9 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
   const skip = (): boolean => ordinal++ < done.length;
 
   try {
-    const { account, plan, schema, kernel } = prepared;
-    const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, null, 2) + '\n');
-    // No archive id or build time here: the header, like every member, depends only on the snapshot and the request.
-    const header = {
-      format: formatVersion,
-      product: request.manifest.product,
-      account: { address: account.address, id: account.id },
-      snapshot: request.snapshot,
-      source: prepared.engine,
-      release: kernel.version,
-      modules: prepared.modules,
-      users: { active: prepared.users.active, countsAsActive: request.manifest.users.active, byKind: prepared.users.byKind },
-    };
-    if (!skip()) await writer.addBuffer('header.json', json(header));
-    if (!skip()) await writer.addBuffer('schema.json', json({ release: kernel.version, tables: schema.tables }));
-    if (!skip()) {
-      const tables = [];
-      for (const excluded of plan.excludedTables) {
-        const rows = excluded.countQuery ? Number((await request.db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(excluded.countQuery)}) x`))[0]?.n ?? 0) : null;
-        const listed = excluded.listQuery
-          ? (await request.db.query<{ code: string | null; name: string | null }>(`${rowQuerySql(excluded.listQuery)} ORDER BY 1, 2`)).map((r) => ({ code: r.code ?? '', name: r.name ?? '' }))
-          : undefined;
-        tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null, ...(listed ? { listed } : {}) });
-      }
-      const columns = plan.excludedColumns.map((c) => ({ ...c, reason: c.policy === 'secret' ? 'never leaves the cloud' : 'rebuilt after the restore' }));
-      const startEmpty = plan.exports.flatMap((e) => (e.empty ? [{ table: e.target.name, reason: e.empty.reason, task: e.empty.task ?? null }] : []));
-      await writer.addBuffer('excluded.json', json({ tables, columns, startEmpty }));
+    const { plan, kernel } = prepared;
+    for (const member of await headMembers(request, prepared)) {
+      if (!skip()) await writer.addBuffer(member.name, member.body);
     }
 
     const rows: Record<string, number> = {};
@@ -268,11 +285,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       if (!skip()) await writer.addStream(`files/${relative}`, size, readFileChunks(file));
       request.onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes, raw: size });
     }
-    // The update feed joins the release's files at the path the installation's updater reads (P4).
-    const kernelFiles = (await listFiles(kernel.filesDir)).map((relative) => ({ relative, file: path.join(kernel.filesDir, relative) }));
-    if (kernel.feedFile) kernelFiles.push({ relative: updateFeedPath, file: kernel.feedFile });
-    kernelFiles.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
-    for (const { relative, file } of kernelFiles) {
+    for (const { relative, file } of await kernelFiles(kernel)) {
       const size = (await stat(file)).size;
       sizes.kernel += size;
       if (!skip()) await writer.addStream(`kernel/${relative}`, size, readFileChunks(file));

@@ -12,6 +12,7 @@ import { operatorCommand } from './commands/operator.js';
 import { onpremCommand } from './commands/onprem.js';
 import { restoreCommand } from './commands/restore.js';
 import { serveCommand } from './commands/serve.js';
+import { workerCommand } from './commands/worker.js';
 import { reportError } from './output.js';
 
 const program = new Command('repatriate')
@@ -28,6 +29,7 @@ program.addCommand(assessCommand());
 program.addCommand(operatorCommand());
 program.addCommand(deskCommand());
 program.addCommand(serveCommand());
+program.addCommand(workerCommand());
 program.addCommand(downloadCommand());
 program.addCommand(onpremCommand());
 program.addCommand(demoCommand());

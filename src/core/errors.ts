@@ -41,6 +41,8 @@ export const errorCodes = {
   REPAT_DESK_BUILD_FAILED: { exit: 52, summary: 'the build of a request failed; it is retried from its journal' },
   REPAT_DESK_KEY: { exit: 53, summary: 'the desk server key is unreadable or malformed' },
   REPAT_DOWNLOAD_FAILED: { exit: 54, summary: 'the download did not complete' },
+  REPAT_ARCHIVE_STORE: { exit: 55, summary: 'the archive store (local folder or S3 bucket) failed or is not configured' },
+  REPAT_JOBS: { exit: 56, summary: 'the job queue (pg-boss) is unavailable or misconfigured' },
   REPAT_TARGET_NOT_EMPTY: { exit: 22, summary: 'the target database or data directory is not empty' },
   REPAT_TARGET_UNSUPPORTED: { exit: 23, summary: 'the target environment cannot hold the archive' },
   REPAT_ONPREM_NOT_RESTORED: { exit: 40, summary: 'the database or data directory is not a restored installation' },

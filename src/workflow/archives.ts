@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { generatePassword, generatedScryptLogN } from '../archive/password.js';
 import { indexName } from '../archive/format.js';
+import { readIndex } from '../archive/reader.js';
 import { build, prepare, type BuildEvent } from '../build/build.js';
 import { planBuild } from '../build/estimate.js';
 import { RepatriateError } from '../core/errors.js';
@@ -14,7 +16,7 @@ import { accountFilesDir, openSnapshot, readSnapshotMeta, takeSnapshot } from '.
 import type { LicenseEdition } from '../license/key.js';
 import { appendAudit } from './audit.js';
 import type { Principal } from './auth.js';
-import { buildRow, recordProgress, retentionDays, toStatus, type BuildStage } from './builds.js';
+import { buildRow, recordProgress, retentionDays, toStatus, type BuildRow, type BuildStage } from './builds.js';
 import type { CloudGateway } from './cloud.js';
 import { dayOf, type Clock } from './clock.js';
 import { deliverNotices, recordNotices, type Notice } from './notifications.js';
@@ -23,6 +25,9 @@ import { visibleRequest } from './requests.js';
 import type { ServerKey } from './server-key.js';
 import { transition, type RequestState } from './states.js';
 import type { DeskStore, Sql } from './store/store.js';
+import { LocalArchiveStore } from './archive-store/local.js';
+import type { ArchiveStore, ByteSpan } from './archive-store/store.js';
+import type { JobQueue } from './jobs/queue.js';
 
 /**
  * What happens behind a scheduled request (M7, M8, M11, M12): at the final date the account is
@@ -46,10 +51,16 @@ export interface ArchiveServiceOptions {
   readonly maxAttempts?: number;
   /** How long a build may go without progress before it counts as abandoned (default 15 minutes). */
   readonly staleAfterMs?: number;
+  /** Where finished archives go (default: the local folder `desk/archives` in the home). */
+  readonly archiveStore?: ArchiveStore;
+  /** With a job queue (pg-boss), `tick` queues builds for `repatriate worker` processes instead of building here. */
+  readonly jobs?: () => Promise<JobQueue>;
 }
 
 export interface TickReport {
   readonly frozen: number[];
+  /** Builds handed to the job queue (with pg-boss); workers build them. */
+  readonly queued: number[];
   /** Builds found stopped mid-way (the process that ran them ended); retried in the same tick. */
   readonly abandoned: number[];
   readonly ready: number[];
@@ -68,11 +79,38 @@ function failureText(error: unknown, password: string | undefined): string {
 
 export class ArchiveService {
   private readonly archivesDir: string;
+  private readonly local: LocalArchiveStore;
+  /** Where new archives go. */
+  readonly archiveStore: ArchiveStore;
   /** Requests this process is building right now: never abandoned, however long a stage takes. */
   private readonly running = new Set<number>();
 
-  constructor(private readonly o: ArchiveServiceOptions) {
+  constructor(readonly o: ArchiveServiceOptions) {
     this.archivesDir = path.join(o.home, 'desk', 'archives');
+    this.local = new LocalArchiveStore(this.archivesDir);
+    this.archiveStore = o.archiveStore ?? this.local;
+  }
+
+  /** The store a build recorded; an archive in a bucket this desk is not configured for cannot be reached. */
+  storeOf(id: string): ArchiveStore {
+    if (id === this.archiveStore.id) return this.archiveStore;
+    if (id === 'local') return this.local;
+    throw new RepatriateError('REPAT_ARCHIVE_STORE', `the archive is kept in ${id}, which this desk is not configured for (it uses ${this.archiveStore.id})`, {
+      hint: 'start the desk with the S3 settings the archive was built with (--s3-bucket, --s3-endpoint or $REPATRIATE_S3_*)',
+    });
+  }
+
+  /**
+   * Moves a finished build from its working folder into the archive store: the volumes first,
+   * index.json last, so a reader never finds an index whose volumes are not there yet. The
+   * local store keeps the folder; another store gets copies and the folder goes.
+   */
+  async publish(storeId: string, archiveId: string, out: string): Promise<void> {
+    const store = this.storeOf(storeId);
+    if (store === this.local) return;
+    const names = (await readdir(out)).filter((n) => /^vol-\d{4}\.age$/.test(n)).sort();
+    for (const name of [...names, indexName]) await store.put(archiveId, name, path.join(out, name));
+    await rm(out, { recursive: true, force: true });
   }
 
   private now(): Date {
@@ -80,7 +118,7 @@ export class ArchiveService {
   }
 
   async tick(): Promise<TickReport> {
-    const report: TickReport = { frozen: [], abandoned: [], ready: [], failed: [], purged: [] };
+    const report: TickReport = { frozen: [], queued: [], abandoned: [], ready: [], failed: [], purged: [] };
     const today = dayOf(this.now());
     const due = await this.o.store.query<{ id: number }>("SELECT id FROM requests WHERE state = 'scheduled' AND final_date <= $1 ORDER BY id", [today]);
     for (const { id } of due) {
@@ -93,6 +131,13 @@ export class ArchiveService {
       [this.o.maxAttempts ?? 3],
     );
     for (const { id } of toBuild) {
+      if (this.o.jobs) {
+        const queue = await this.o.jobs();
+        const { build } = await this.startBuild(id);
+        await queue.send({ kind: 'plan', requestId: id, attempt: build.attempts, volumeSize: this.o.volumeSize ?? 1024 ** 3 });
+        report.queued.push(id);
+        continue;
+      }
       const outcome = await this.runBuild(id);
       if (outcome.ok) report.ready.push(id);
       else report.failed.push({ id, reason: outcome.reason });
@@ -124,8 +169,8 @@ export class ArchiveService {
         : null;
       await sql.query('UPDATE requests SET state = $2, updated_at = $3 WHERE id = $1', [id, state, at.toISOString()]);
       await sql.query(
-        `INSERT INTO builds (request_id, archive_id, night, out_dir, password_sealed, stage, telephony_handover, started_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $7)`,
-        [id, archiveId, night, path.join(this.archivesDir, archiveId), key.seal(generatePassword(), `request:${id}`), handover, at.toISOString()],
+        `INSERT INTO builds (request_id, archive_id, night, out_dir, password_sealed, stage, telephony_handover, started_at, updated_at, store) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $7, $8)`,
+        [id, archiveId, night, path.join(this.archivesDir, archiveId), key.seal(generatePassword(), `request:${id}`), handover, at.toISOString(), this.archiveStore.id],
       );
       await appendAudit(sql, at, { actor: system, action: 'request.freeze', subject: `request:${id}`, details: { state: { from: 'scheduled', to: 'frozen' }, accountUrl: request!.account_url, night, snapshotTaken, archiveId, telephonyHandover: handover !== null } });
     });
@@ -143,7 +188,10 @@ export class ArchiveService {
       [before],
     );
     const abandoned: number[] = [];
+    const queue = this.o.jobs ? await this.o.jobs() : undefined;
     for (const { id } of stale.filter((r) => !this.running.has(r.id))) {
+      // On workers, a build waiting in a busy queue or running a long volume is not abandoned: only one with no job left alive is.
+      if (queue && (await queue.jobsOf(id)).some((j) => ['created', 'retry', 'active'].includes(j.state))) continue;
       const done = await this.o.store.transaction(async (sql) => {
         const [row] = await sql.query<{ state: RequestState }>('SELECT state FROM requests WHERE id = $1 FOR UPDATE', [id]);
         if (row?.state !== 'building') return false;
@@ -159,9 +207,9 @@ export class ArchiveService {
     return abandoned;
   }
 
-  /** frozen|failed → building → ready|failed. A retry resumes the journal in the same folder. */
-  private async runBuild(id: number): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const started = await this.o.store.transaction(async (sql) => {
+  /** frozen|failed → building, one more attempt, audited; the build's record as it now stands. */
+  async startBuild(id: number): Promise<{ build: BuildRow; accountUrl: string; edition: LicenseEdition }> {
+    return this.o.store.transaction(async (sql) => {
       const [row] = await sql.query<{ state: RequestState; account_url: string; edition: LicenseEdition }>(
         'SELECT r.state, r.account_url, l.edition FROM requests r JOIN licenses l ON l.id = r.license_id WHERE r.id = $1 FOR UPDATE OF r',
         [id],
@@ -172,29 +220,47 @@ export class ArchiveService {
       await sql.query('UPDATE requests SET state = $2, updated_at = $3 WHERE id = $1', [id, state, at.toISOString()]);
       await sql.query("UPDATE builds SET stage = 'snapshot', attempts = attempts + 1, failure = NULL, started_at = $2, updated_at = $2 WHERE request_id = $1", [id, at.toISOString()]);
       const build = (await buildRow(sql, id))!;
-      await appendAudit(sql, at, { actor: system, action: 'build.start', subject: `request:${id}`, details: { state: { from, to: 'building' }, archiveId: build.archive_id, attempt: build.attempts } });
+      await appendAudit(sql, at, { actor: system, action: 'build.start', subject: `request:${id}`, details: { state: { from, to: 'building' }, archiveId: build.archive_id, attempt: build.attempts, ...(this.o.jobs ? { queued: true } : {}) } });
       return { build, accountUrl: row!.account_url, edition: row!.edition };
     });
+  }
+
+  /** frozen|failed → building → ready|failed. A retry resumes the journal in the same folder. */
+  private async runBuild(id: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const started = await this.startBuild(id);
     const { build: record, accountUrl, edition } = started;
     let password: string | undefined;
     this.running.add(id);
     try {
       password = (await this.o.key()).open(record.password_sealed, `request:${id}`);
-      const index = await this.buildArchive(id, accountUrl, edition, record.night, record.out_dir, record.archive_id, password);
+      // A build that finished but could not be published (the store was down) is not built again.
+      const finished = await readIndex(record.out_dir).catch(() => undefined);
+      const index = finished
+        ? { volumes: finished.volumes.length, bytes: finished.volumes.reduce((a, v) => a + v.size, 0), resumed: true }
+        : await this.buildArchive(id, accountUrl, edition, record.night, record.out_dir, record.archive_id, password);
+      await this.publish(record.store, record.archive_id, record.out_dir);
       await this.markReady(id, index);
       return { ok: true };
     } catch (error) {
-      const reason = failureText(error, password);
-      await this.o.store.transaction(async (sql) => {
-        const at = this.now();
-        await sql.query('UPDATE requests SET state = $2, updated_at = $3 WHERE id = $1', [id, transition('building', 'failed'), at.toISOString()]);
-        await sql.query("UPDATE builds SET stage = 'failed', failure = $2, updated_at = $3 WHERE request_id = $1", [id, reason, at.toISOString()]);
-        await appendAudit(sql, at, { actor: system, action: 'build.fail', subject: `request:${id}`, details: { state: { from: 'building', to: 'failed' }, reason, code: error instanceof RepatriateError ? error.code : 'REPAT_INTERNAL' } });
-      });
+      const reason = await this.failBuild(id, error, password);
       return { ok: false, reason };
     } finally {
       this.running.delete(id);
     }
+  }
+
+  /** building → failed with the reason (no secret in it), audited; the reason as recorded. */
+  async failBuild(id: number, error: unknown, password: string | undefined): Promise<string> {
+    const reason = failureText(error, password);
+    await this.o.store.transaction(async (sql) => {
+      const [row] = await sql.query<{ state: RequestState }>('SELECT state FROM requests WHERE id = $1 FOR UPDATE', [id]);
+      if (row?.state !== 'building') return;
+      const at = this.now();
+      await sql.query('UPDATE requests SET state = $2, updated_at = $3 WHERE id = $1', [id, transition('building', 'failed'), at.toISOString()]);
+      await sql.query("UPDATE builds SET stage = 'failed', failure = $2, updated_at = $3 WHERE request_id = $1", [id, reason, at.toISOString()]);
+      await appendAudit(sql, at, { actor: system, action: 'build.fail', subject: `request:${id}`, details: { state: { from: 'building', to: 'failed' }, reason, code: error instanceof RepatriateError ? error.code : 'REPAT_INTERNAL' } });
+    });
+    return reason;
   }
 
   /** The data of modules the license's edition lacks stays behind (M6), as the assessment showed before the request. */
@@ -259,7 +325,7 @@ export class ArchiveService {
     };
   }
 
-  private async markReady(id: number, archive: { volumes: number; bytes: number; resumed: boolean }): Promise<void> {
+  async markReady(id: number, archive: { volumes: number; bytes: number; resumed: boolean }): Promise<void> {
     let secretMail: Notice | undefined;
     let recorded: number[] = [];
     await this.o.store.transaction(async (sql) => {
@@ -362,16 +428,14 @@ export class ArchiveService {
     return { requestId: id, to: notice.to, sent: await this.sendSecret(notice), linkExpiresAt: expiresAt };
   }
 
-  /** A file of the request's archive for download: index.json or one of its volumes. */
-  async archiveFile(principal: Principal, id: number, name: string): Promise<{ file: string; size: number }> {
+  /** A file of the request's archive for download: index.json or one of its volumes, whole or a span of it, from whichever store holds it. */
+  async archiveFile(principal: Principal, id: number, name: string): Promise<{ size: number; open: (span?: ByteSpan) => Promise<Readable> }> {
     if (principal.role !== 'customer') throw new RepatriateError('REPAT_DESK_FORBIDDEN', 'only the account\'s administrator downloads its archive', { hint: 'operators never handle the archive' });
     const { build } = await this.o.store.transaction((sql) => this.downloadableBuild(sql, principal, id));
-    const stored = await readdir(build.out_dir).catch(() => [] as string[]);
-    if (!stored.includes(name)) throw new RepatriateError('REPAT_DESK_NOT_FOUND', `the archive of request ${id} has no file ${name}`, { hint: `fetch ${indexName} first; it lists the volumes` });
-    const file = path.join(build.out_dir, name);
-    const info = await stat(file).catch(() => undefined);
-    if (!info) throw new RepatriateError('REPAT_DESK_GONE', `the file ${name} of request ${id} is no longer stored`, { hint: 'ask the vendor' });
-    return { file, size: info.size };
+    const store = this.storeOf(build.store);
+    const size = await store.size(build.archive_id, name);
+    if (size === undefined) throw new RepatriateError('REPAT_DESK_NOT_FOUND', `the archive of request ${id} has no file ${name}`, { hint: `fetch ${indexName} first; it lists the volumes` });
+    return { size, open: (span) => store.read(build.archive_id, name, span) };
   }
 
   /** The customer confirms the archive arrived whole: ready → downloaded (audited). */
@@ -391,12 +455,14 @@ export class ArchiveService {
   /** M12: ready/downloaded archives past their retention → expired → purged, deleted from the local store, audited, the customer told. */
   private async purgeExpired(): Promise<number[]> {
     const at = this.now();
-    const due = await this.o.store.query<{ id: number; out_dir: string; archive_id: string }>(
-      "SELECT r.id, b.out_dir, b.archive_id FROM requests r JOIN builds b ON b.request_id = r.id WHERE r.state IN ('ready', 'downloaded', 'expired') AND b.expires_at <= $1 AND b.purged_at IS NULL ORDER BY r.id",
+    const due = await this.o.store.query<{ id: number; out_dir: string; archive_id: string; store: string }>(
+      "SELECT r.id, b.out_dir, b.archive_id, b.store FROM requests r JOIN builds b ON b.request_id = r.id WHERE r.state IN ('ready', 'downloaded', 'expired') AND b.expires_at <= $1 AND b.purged_at IS NULL ORDER BY r.id",
       [at.toISOString()],
     );
     const purged: number[] = [];
     for (const row of due) {
+      // Every store that may hold a piece of it: the recorded store, and the working folder a build left behind.
+      const objects = await this.storeOf(row.store).remove(row.archive_id);
       await rm(row.out_dir, { recursive: true, force: true });
       let ids: number[] = [];
       await this.o.store.transaction(async (sql) => {
@@ -406,7 +472,7 @@ export class ArchiveService {
         await sql.query('UPDATE requests SET state = $2, updated_at = $3 WHERE id = $1', [row.id, state, at.toISOString()]);
         await sql.query("UPDATE builds SET stage = 'purged', purged_at = $2, updated_at = $2 WHERE request_id = $1", [row.id, at.toISOString()]);
         await retireRevealLinks(sql, row.id, at);
-        await appendAudit(sql, at, { actor: system, action: 'archive.purge', subject: `request:${row.id}`, details: { state: { from: request!.state, to: state }, archiveId: row.archive_id, store: 'local' } });
+        await appendAudit(sql, at, { actor: system, action: 'archive.purge', subject: `request:${row.id}`, details: { state: { from: request!.state, to: state }, archiveId: row.archive_id, store: row.store, objects } });
         if (request!.contact_email) {
           ids = await recordNotices(sql, [{ to: request!.contact_email, subject: `Migration request ${row.id}: archive deleted`, text: `As announced, the archive ${row.archive_id} was deleted on ${at.toISOString()}, ${retentionDays} days after it was ready (M12).\n` }], at);
         }

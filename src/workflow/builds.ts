@@ -48,6 +48,8 @@ export interface BuildRow {
   purged_at: string | null;
   volumes: number | null;
   bytes: string | number | null;
+  /** The archive store holding it: 'local' or 's3://bucket/prefix/'. */
+  store: string;
 }
 
 const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());

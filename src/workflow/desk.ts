@@ -20,6 +20,9 @@ import * as telephony from './telephony.js';
 import { ArchiveService } from './archives.js';
 import { buildStatusOf, type BuildStatus } from './builds.js';
 import { loadServerKey, type ServerKey } from './server-key.js';
+import type { ArchiveStore } from './archive-store/store.js';
+import { BuildJobs, type JobOutcome } from './jobs/build-jobs.js';
+import { JobQueue, type BuildJob, type JobContext, type JobSettings } from './jobs/queue.js';
 
 /**
  * The desk as one service: every use case a face (HTTP, CLI) needs, each in one transaction of
@@ -43,6 +46,10 @@ export interface DeskOptions {
   readonly volumeSize?: number;
   /** The server key sealing archive passwords (default: $REPATRIATE_DESK_KEY or desk/server.key in the home). */
   readonly serverKey?: ServerKey;
+  /** Where finished archives go (default: the local folder desk/archives in the home; S3 when configured). */
+  readonly archiveStore?: ArchiveStore;
+  /** Builds go through pg-boss in this PostgreSQL database (workers take them) instead of running in the desk's process. */
+  readonly jobs?: { readonly url: string; readonly settings?: JobSettings };
 }
 
 export const currentTermsVersion = '2026-11';
@@ -72,6 +79,7 @@ export class Desk {
   private readonly mailer: Mailer | undefined;
   /** Freeze, build, password delivery, download and retention behind scheduled requests. */
   readonly archives: ArchiveService;
+  private queue: Promise<JobQueue> | undefined;
 
   constructor(
     readonly store: DeskStore,
@@ -90,6 +98,42 @@ export class Desk {
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
       ...(options.onSecretMail ? { onSecretMail: options.onSecretMail } : {}),
       ...(options.volumeSize ? { volumeSize: options.volumeSize } : {}),
+      ...(options.archiveStore ? { archiveStore: options.archiveStore } : {}),
+      ...(options.jobs ? { jobs: () => this.jobQueue() } : {}),
+    });
+    this.jobsOptions = options.jobs;
+  }
+
+  private readonly jobsOptions: DeskOptions['jobs'];
+
+  /** Whether builds go through the job queue (pg-boss) rather than this process. */
+  get usesJobs(): boolean {
+    return this.jobsOptions !== undefined;
+  }
+
+  /** The pg-boss queue, started on first use. */
+  jobQueue(): Promise<JobQueue> {
+    const jobs = this.jobsOptions;
+    if (!jobs) return Promise.reject(new RepatriateError('REPAT_JOBS', 'this desk runs builds in its own process; there is no job queue', { hint: 'set DATABASE_URL to a PostgreSQL server to use workers' }));
+    this.queue ??= JobQueue.open(jobs.url, jobs.settings);
+    this.queue.catch(() => (this.queue = undefined));
+    return this.queue;
+  }
+
+  /** Takes build jobs, `concurrency` at a time, until close(): what `repatriate worker` runs. */
+  async work(concurrency: number, onJob?: (job: BuildJob, context: JobContext, outcome: JobOutcome | Error, ms: number) => void): Promise<void> {
+    const queue = await this.jobQueue();
+    await this.cloud.close();
+    const jobs = new BuildJobs(this.archives, queue);
+    await queue.work(concurrency, async (job, context) => {
+      const started = Date.now();
+      try {
+        const outcome = await jobs.handle(job, context);
+        onJob?.(job, context, outcome, Date.now() - started);
+      } catch (error) {
+        onJob?.(job, context, error as Error, Date.now() - started);
+        throw error;
+      }
     });
   }
 
@@ -277,7 +321,10 @@ export class Desk {
   }
 
   async close(): Promise<void> {
+    // Running jobs end first (up to 30 s), so none is cut off by the store closing under it.
+    if (this.queue) await (await this.queue.catch(() => undefined))?.stop(true);
     this.mailer?.close();
+    this.archives.archiveStore.close?.();
     await this.cloud.close();
     await this.store.close();
   }

@@ -3,6 +3,9 @@ import { InvalidArgumentError, Option } from 'commander';
 import { RepatriateError } from '../../core/errors.js';
 import { repatriateHome } from '../../core/home.js';
 import { openDesk, type Desk } from '../../workflow/desk.js';
+import { S3ArchiveStore, s3SettingsFromEnv } from '../../workflow/archive-store/s3.js';
+import { jobSettingsFromEnv } from '../../workflow/jobs/queue.js';
+import { positiveInt } from '../options.js';
 
 /** What every desk command shares: where the desk is, how it mails, what a build costs. */
 export interface DeskCliOptions {
@@ -12,6 +15,18 @@ export interface DeskCliOptions {
   readonly smtp?: string;
   readonly smtpFrom?: string;
   readonly price?: number;
+  readonly s3Bucket?: string;
+  readonly s3Endpoint?: string;
+  readonly s3Prefix?: string;
+}
+
+/** Where archives go: S3 when a bucket is named (credentials only from the environment, never options that `ps` shows). */
+export function s3Options(): Option[] {
+  return [
+    new Option('--s3-bucket <name>', 'keep archives in this S3-compatible bucket instead of the local folder (default $REPATRIATE_S3_BUCKET; credentials from $REPATRIATE_S3_ACCESS_KEY_ID/$REPATRIATE_S3_SECRET_ACCESS_KEY or the AWS chain)'),
+    new Option('--s3-endpoint <url>', 'the S3 server, e.g. https://minio.vendor.example (default $REPATRIATE_S3_ENDPOINT; none: AWS S3)'),
+    new Option('--s3-prefix <prefix>', 'key prefix inside the bucket (default $REPATRIATE_S3_PREFIX)'),
+  ];
 }
 
 export function smtpOptions(): Option[] {
@@ -46,8 +61,16 @@ export async function openDeskFromCli(options: DeskCliOptions = {}): Promise<Des
   const url = options.smtp ?? process.env['REPATRIATE_SMTP_URL'];
   const envPrice = process.env['REPATRIATE_BUILD_PRICE'];
   const price = options.price ?? (envPrice ? priceCents(envPrice) : undefined);
+  const s3 = s3SettingsFromEnv(process.env, { ...(options.s3Bucket ? { bucket: options.s3Bucket } : {}), ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}), ...(options.s3Prefix ? { prefix: options.s3Prefix } : {}) });
+  // With a PostgreSQL store the builds go to pg-boss workers, unless $REPATRIATE_JOBS=in-process keeps them here.
+  const databaseUrl = process.env['DATABASE_URL'];
+  const jobs = databaseUrl && process.env['REPATRIATE_JOBS'] !== 'in-process' ? { url: databaseUrl, settings: jobSettingsFromEnv() } : undefined;
+  const volumeSize = process.env['REPATRIATE_VOLUME_SIZE'] ? positiveInt(process.env['REPATRIATE_VOLUME_SIZE']) : undefined;
   return openDesk({
     home: repatriateHome(),
+    ...(jobs ? { jobs } : {}),
+    ...(volumeSize ? { volumeSize } : {}),
+    ...(s3 ? { archiveStore: new S3ArchiveStore(s3) } : {}),
     ...(url ? { mail: { url, from: options.smtpFrom ?? process.env['REPATRIATE_SMTP_FROM'] ?? 'desk@localhost' } } : {}),
     ...(price !== undefined ? { priceCents: price } : {}),
     ...(options.now ? { clock: fixedClock(options.now) } : {}),

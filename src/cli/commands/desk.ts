@@ -5,7 +5,7 @@ import type { BuildStatus, Desk, MigrationRequest, Principal } from '../../workf
 import { formatTable, print, printJson } from '../output.js';
 import { accountAddress, nightOption, positiveInt } from '../options.js';
 import { formatPrice } from '../../workflow/orders.js';
-import { priceOption, publicUrlOption, smtpOptions, withDesk, type DeskCliOptions } from './desk-common.js';
+import { priceOption, publicUrlOption, s3Options, smtpOptions, withDesk, type DeskCliOptions } from './desk-common.js';
 import { printAssessment } from './assess.js';
 import { runDeskDemo } from './desk-demo.js';
 import { repatriateHome } from '../../core/home.js';
@@ -132,10 +132,11 @@ export function deskCommand(): Command {
   desk.addCommand(operatorCommand('tick', 'do what is due now: freeze requests whose final date has come and build their archives (M7, M8), retry failed builds, purge archives past their 7 days (M12)')
     .option('--now <iso>', 'act as if it were this time (ISO 8601), e.g. to rehearse a final date')
     .addOption(publicUrlOption())
+    .addOption(s3Options()[0]!).addOption(s3Options()[1]!).addOption(s3Options()[2]!)
     .action(async (opts: OperatorOptions & { now?: string; publicUrl?: string }) => {
       const report = await withDesk(opts, (d) => d.archives.tick());
       if (opts.json) return printJson(report);
-      print(`frozen: ${report.frozen.join(', ') || 'none'}; ready: ${report.ready.join(', ') || 'none'}; purged: ${report.purged.join(', ') || 'none'}`);
+      print(`frozen: ${report.frozen.join(', ') || 'none'}; ${report.queued.length ? `queued for workers: ${report.queued.join(', ')}; ` : ''}ready: ${report.ready.join(', ') || 'none'}; purged: ${report.purged.join(', ') || 'none'}`);
       for (const id of report.abandoned) print(`request ${id}: its build had stopped without finishing (the process ended); retried from its journal`);
       for (const f of report.failed) print(`request ${f.id}: build failed: ${f.reason} (the next tick retries it from its journal)`);
       if (report.failed.length > 0) process.exitCode = errorCodes.REPAT_DESK_BUILD_FAILED.exit;

@@ -8,7 +8,7 @@ import { buildOnpremApp } from '../../server/onprem/app.js';
 import { positiveInt } from '../options.js';
 import { print } from '../output.js';
 import type { Desk } from '../../workflow/desk.js';
-import { openDeskFromCli, priceOption, publicUrlOption, smtpOptions } from './desk-common.js';
+import { openDeskFromCli, priceOption, publicUrlOption, s3Options, smtpOptions } from './desk-common.js';
 
 /** The in-process scheduler: one tick at a time; a failed tick is reported and the next one tries again. */
 function startScheduler(desk: Desk, seconds: number): { stop(): Promise<void> } {
@@ -48,6 +48,9 @@ interface ServeOptions {
   httpPort?: number;
   tickSeconds: number;
   publicUrl?: string;
+  s3Bucket?: string;
+  s3Endpoint?: string;
+  s3Prefix?: string;
 }
 
 const portOption = (flags: string, description: string): Option => new Option(flags, description).argParser((v) => (v === '0' ? 0 : positiveInt(v)));
@@ -70,7 +73,7 @@ export function serveCommand(): Command {
     .option('--no-tls', 'with --onprem: plain HTTP instead of HTTPS with the installation\'s certificate (behind a TLS proxy)')
     .addOption(portOption('--http-port <n>', 'with --onprem: also listen on this plain-HTTP port for Let\'s Encrypt challenges (80 in production); other paths redirect to HTTPS'));
   command.addOption(new Option('--tick-seconds <n>', 'desk: check every n seconds for final dates, builds to retry and archives to purge (0: never; use `desk tick`)').argParser((v) => (v === '0' ? 0 : positiveInt(v))).default(60));
-  for (const option of [...smtpOptions(), priceOption(), publicUrlOption()]) command.addOption(option);
+  for (const option of [...smtpOptions(), priceOption(), publicUrlOption(), ...s3Options()]) command.addOption(option);
   return command.action(async (opts: ServeOptions) => {
     const apps: FastifyInstance[] = [];
     let closeRest = async (): Promise<void> => undefined;
@@ -105,9 +108,9 @@ export function serveCommand(): Command {
         const app = await buildDeskApp({ desk, secureCookies: !opts.insecureCookies });
         apps.push(app);
         const address = await app.listen({ port: opts.port ?? 8080, host: opts.host });
-        if (opts.json) process.stdout.write(JSON.stringify({ url: address, store: desk.store.location.engine, mail: desk.mailConfigured ? 'smtp' : 'recorded only', priceCents: desk.priceCents }) + '\n');
+        if (opts.json) process.stdout.write(JSON.stringify({ url: address, store: desk.store.location.engine, archives: desk.archives.archiveStore.id, builds: desk.usesJobs ? 'pg-boss' : 'in-process', mail: desk.mailConfigured ? 'smtp' : 'recorded only', priceCents: desk.priceCents }) + '\n');
         else {
-          print(`vendor desk listening on ${address} (store: ${desk.store.location.engine}; notifications: ${desk.mailConfigured ? 'sent by SMTP' : 'recorded, not sent (no SMTP configured)'})`);
+          print(`vendor desk listening on ${address} (store: ${desk.store.location.engine}; archives: ${desk.archives.archiveStore.id}; builds: ${desk.usesJobs ? 'queued for `repatriate worker`' : 'in this process'}; notifications: ${desk.mailConfigured ? 'sent by SMTP' : 'recorded, not sent (no SMTP configured)'})`);
           print(`web UI: ${address}/ (customer portal #/portal, operator desk #/operator); OpenAPI document: ${address}/api/openapi.json`);
         }
       }

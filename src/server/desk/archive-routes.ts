@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { RepatriateError } from '../../core/errors.js';
 import type { Desk } from '../../workflow/desk.js';
@@ -65,7 +64,7 @@ export async function archiveRoutes(app: FastifyInstance, options: { desk: Desk 
     }),
   }, async (request, reply) => {
     const params = s.archiveFileParams.parse(request.params);
-    const { file, size } = await desk.archives.archiveFile(await customerOf(desk, request), Number(params.id), params.file);
+    const { size, open } = await desk.archives.archiveFile(await customerOf(desk, request), Number(params.id), params.file);
     reply.header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
     reply.type(params.file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
     let range: ByteRange | undefined;
@@ -77,10 +76,10 @@ export async function archiveRoutes(app: FastifyInstance, options: { desk: Desk 
     }
     if (!range) {
       reply.header('content-length', size);
-      return reply.send(createReadStream(file));
+      return reply.send(await open());
     }
     reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', range.end - range.start + 1);
-    return reply.send(createReadStream(file, { start: range.start, end: range.end }));
+    return reply.send(await open(range));
   });
 
   app.post('/api/requests/:id/archive/receipt', {

@@ -186,6 +186,27 @@ CREATE TABLE reveal_links (
 );
 CREATE INDEX ix_reveal_links_request ON reveal_links (request_id)`,
   },
+  {
+    version: 7,
+    name: 'archive stores and volume jobs',
+    sql: `
+-- Which store holds the archive: 'local' or 's3://bucket/prefix/' (never a credential).
+ALTER TABLE builds ADD COLUMN store text NOT NULL DEFAULT 'local';
+-- A build split into volume jobs (B7): what each volume holds, and once built its record and members.
+CREATE TABLE build_volumes (
+  request_id integer NOT NULL REFERENCES requests(id),
+  ordinal integer NOT NULL CHECK (ordinal >= 0),
+  units jsonb NOT NULL,
+  estimated_bytes bigint NOT NULL,
+  record jsonb,
+  members jsonb,
+  tables jsonb,
+  sizes jsonb,
+  done_at timestamptz,
+  done_by text,
+  PRIMARY KEY (request_id, ordinal)
+)`,
+  },
 ];
 
 export async function migrate(sql: Sql): Promise<number[]> {

@@ -1,0 +1,137 @@
+import { stat, writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { formatVersion, indexName, tablePartName, type ArchiveIndex, type ContentsEntry, type UnsignedIndex, type VolumeRecord } from '../archive/format.js';
+import type { Encryption } from '../archive/volume.js';
+import { ArchiveWriter } from '../archive/writer.js';
+import { prefetch } from '../core/prefetch.js';
+import { signJson, type SigningKey } from '../core/signing.js';
+import type { SqlClient } from '../engine/types.js';
+import type { Manifest } from '../manifest/schema.js';
+import { headMembers, kernelFiles, listFiles, readFileChunks, type Preparation } from './build.js';
+import { compressedParts } from './parts.js';
+import type { Unit } from './units.js';
+
+/**
+ * The two halves of a build split into volume jobs (B7): one volume of consecutive units,
+ * written by any worker on its own, and the finish, which appends the volume holding
+ * contents.json and signs the index once every volume is there. Each half writes into a
+ * private folder of its own, so a duplicate run of a job never touches another's files.
+ */
+export interface VolumeJobInput {
+  readonly db: SqlClient;
+  readonly manifest: Manifest;
+  readonly snapshot: { readonly night: string; readonly takenAt: string };
+  readonly filesDir: string;
+  /** The job's private working folder. */
+  readonly dir: string;
+  readonly archiveId: string;
+  readonly encryption: Encryption;
+  readonly partBytes: number;
+  /** Raw bytes written so far in this volume, as they go. */
+  readonly onBytes?: (raw: number) => void;
+}
+
+export interface VolumeOutcome {
+  readonly record: VolumeRecord;
+  readonly members: ContentsEntry[];
+  /** Rows per table written in this volume. */
+  readonly tables: Record<string, number>;
+  readonly sizes: { rows: number; files: number; kernel: number };
+}
+
+const mtimeOf = (night: string): Date => new Date(`${night}T00:00:00Z`);
+
+export async function writeGroupVolume(input: VolumeJobInput, prepared: Preparation, ordinal: number, units: readonly Unit[]): Promise<VolumeOutcome> {
+  const writer = new ArchiveWriter({ dir: input.dir, archiveId: input.archiveId, encryption: input.encryption, volumeSize: Number.MAX_SAFE_INTEGER, mtime: mtimeOf(input.snapshot.night), firstOrdinal: ordinal });
+  const tables: Record<string, number> = {};
+  const sizes = { rows: 0, files: 0, kernel: 0 };
+  try {
+    await writer.begin();
+    for (const unit of units) {
+      if (unit.kind === 'head') {
+        for (const member of await headMembers(input, prepared)) await writer.addBuffer(member.name, member.body);
+      } else if (unit.kind === 'table') {
+        const entry = prepared.plan.exports.find((e) => e.target.name === unit.table);
+        if (!entry) throw new Error(`the plan has no table ${unit.table}`);
+        tables[unit.table] = 0;
+        if (!entry.query) continue;
+        let part = 0;
+        for await (const compressed of prefetch(compressedParts(input.db.exportRows(entry.query), input.partBytes))) {
+          tables[unit.table]! += compressed.rows;
+          sizes.rows += compressed.raw;
+          await writer.addStream(tablePartName(unit.table, part++), compressed.size, (async function* () { yield* compressed.chunks; })(), { rows: compressed.rows, raw: compressed.raw });
+          input.onBytes?.(compressed.raw);
+        }
+      } else if (unit.kind === 'files') {
+        for (const relative of (await listFiles(input.filesDir)).slice(unit.from, unit.to)) {
+          const file = path.join(input.filesDir, relative);
+          const size = (await stat(file)).size;
+          sizes.files += size;
+          await writer.addStream(`files/${relative}`, size, readFileChunks(file));
+          input.onBytes?.(size);
+        }
+      } else {
+        for (const { relative, file } of await kernelFiles(prepared.kernel)) {
+          const size = (await stat(file)).size;
+          sizes.kernel += size;
+          await writer.addStream(`kernel/${relative}`, size, readFileChunks(file));
+        }
+      }
+    }
+    const { volumes, members } = await writer.seal();
+    return { record: volumes[0]!, members, tables, sizes };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+export interface FinishInput {
+  readonly dir: string;
+  readonly archiveId: string;
+  readonly encryption: Encryption;
+  readonly night: string;
+  readonly signingKey: SigningKey;
+  readonly now: Date;
+  readonly retentionDays: number;
+  /** Every on-premise table of the plan (those that start empty too), for contents.json. */
+  readonly tables: readonly string[];
+}
+
+/** Appends the volume holding contents.json after `volumes` (in ordinal order) and writes the signed index.json into `dir`. */
+export async function finishArchive(input: FinishInput, volumes: readonly VolumeOutcome[]): Promise<ArchiveIndex> {
+  const tables: Record<string, number> = Object.fromEntries(input.tables.map((t) => [t, 0]));
+  const sizes = { rows: 0, files: 0, kernel: 0 };
+  for (const v of volumes) {
+    for (const [t, rows] of Object.entries(v.tables)) tables[t] = (tables[t] ?? 0) + rows;
+    sizes.rows += v.sizes.rows;
+    sizes.files += v.sizes.files;
+    sizes.kernel += v.sizes.kernel;
+  }
+  const writer = new ArchiveWriter({
+    dir: input.dir, archiveId: input.archiveId, encryption: input.encryption, volumeSize: Number.MAX_SAFE_INTEGER, mtime: mtimeOf(input.night),
+    resume: { volumes: volumes.map((v) => v.record), members: volumes.flatMap((v) => v.members) },
+  });
+  let records: VolumeRecord[];
+  try {
+    records = (await writer.close(tables)).volumes;
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  const createdAt = input.now.toISOString();
+  const unsigned: UnsignedIndex = {
+    format: formatVersion,
+    archiveId: input.archiveId,
+    createdAt,
+    expiresAt: new Date(input.now.getTime() + input.retentionDays * 86_400_000).toISOString(),
+    encryption: input.encryption.kind,
+    chunkSize: 64 * 1024 * 1024,
+    volumes: records,
+    sizes,
+  };
+  const index: ArchiveIndex = { ...unsigned, signature: { algorithm: 'ed25519', keyId: input.signingKey.keyId, value: signJson(unsigned, input.signingKey) } };
+  await writeFile(path.join(input.dir, `${indexName}.tmp`), JSON.stringify(index, null, 2) + '\n');
+  await rename(path.join(input.dir, `${indexName}.tmp`), path.join(input.dir, indexName));
+  return index;
+}
