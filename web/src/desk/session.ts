@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError } from '../shared/api.js';
+import { api, ApiError, unauthorizedEvent } from '../shared/api.js';
 import type { Who } from './types.js';
 
 /**
@@ -33,6 +33,10 @@ export function useSession(): Session {
     };
   }, [tick]);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
+  useEffect(() => {
+    window.addEventListener(unauthorizedEvent, refresh);
+    return () => window.removeEventListener(unauthorizedEvent, refresh);
+  }, [refresh]);
   const signOut = useCallback(async () => {
     await api('/api/session', { method: 'DELETE' }).catch(() => undefined);
     setWho(null);

@@ -28,3 +28,10 @@ export function reached(state: RequestState, step: RequestState): boolean {
   const at = stateOrder.indexOf(state === 'failed' ? 'building' : state);
   return at >= 0 && at >= stateOrder.indexOf(step);
 }
+
+/** How often a request page asks again: often while a build runs, calmly while waiting, never once nothing can change. */
+export function pollEvery(state: RequestState | undefined): number | undefined {
+  if (state === 'rejected' || state === 'purged') return undefined;
+  if (state === undefined || state === 'frozen' || state === 'building' || state === 'failed' || state === 'scheduled') return 1500;
+  return 5000;
+}

@@ -4,9 +4,9 @@ import { when } from '../../shared/format.js';
 import { ErrorNote, Loading, useLoad } from '../../shared/ui.js';
 import type { AuditEntry } from '../types.js';
 
-/** The audit trail of one subject (M13), newest first; reloaded whenever the subject changes (`version`). */
+/** The audit trail of one subject (M13), newest first; reloaded when the subject changes (`version`) and every 5 s for actions that change nothing else (a re-sent link). */
 export function AuditTrail({ subject, version }: { subject: string; version: string }): ReactNode {
-  const trail = useLoad(() => api<{ entries: AuditEntry[] }>(`/api/audit?subject=${encodeURIComponent(subject)}`), [subject, version]);
+  const trail = useLoad(() => api<{ entries: AuditEntry[] }>(`/api/audit?subject=${encodeURIComponent(subject)}`), [subject, version], 5000);
   return (
     <section className="panel" aria-labelledby="audit-heading">
       <h2 id="audit-heading">Audit trail</h2>

@@ -1,17 +1,20 @@
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { api } from '../../shared/api.js';
 import { when } from '../../shared/format.js';
 import { ErrorNote, Loading, useLoad } from '../../shared/ui.js';
 import { AssessmentView } from '../AssessmentView.js';
 import { BuildProgress } from '../BuildProgress.js';
-import { stateLabel } from '../states.js';
+import { pollEvery, stateLabel } from '../states.js';
 import type { RequestDetail } from '../types.js';
 import { AuditTrail } from './AuditTrail.js';
 import { Decisions } from './Decisions.js';
 
 /** One request for the operator: facts, decisions, the build's progress, the assessment, the audit trail. */
 export function RequestPage({ id }: { id: number }): ReactNode {
-  const detail = useLoad(() => api<RequestDetail>(`/api/operator/requests/${id}`), [id], 1500);
+  const [every, setEvery] = useState<number | undefined>(1500);
+  const detail = useLoad(() => api<RequestDetail>(`/api/operator/requests/${id}`), [id], every);
+  const state = detail.data?.state;
+  useEffect(() => setEvery(pollEvery(state)), [state]);
   if (!detail.data) return detail.error ? <ErrorNote error={detail.error} /> : <Loading what={`request #${id}`} />;
   const r = detail.data;
   return (
@@ -59,7 +62,7 @@ export function RequestPage({ id }: { id: number }): ReactNode {
         <h2 id="assessment-heading">Assessment at submission</h2>
         <AssessmentView assessment={r.assessment} level={3} />
       </section>
-      <AuditTrail subject={`request:${r.id}`} version={r.updatedAt} />
+      <AuditTrail subject={`request:${r.id}`} version={`${r.state} ${r.finalDate ?? ''} ${r.archive?.stage ?? ''} ${r.updatedAt}`} />
     </>
   );
 }

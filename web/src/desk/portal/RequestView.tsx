@@ -1,10 +1,10 @@
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { api } from '../../shared/api.js';
 import { when } from '../../shared/format.js';
 import { ErrorNote, Loading, useLoad } from '../../shared/ui.js';
 import { AssessmentView } from '../AssessmentView.js';
 import { BuildProgress } from '../BuildProgress.js';
-import { stateLabel } from '../states.js';
+import { pollEvery, stateLabel } from '../states.js';
 import type { RequestDetail } from '../types.js';
 import { DownloadPanel } from './DownloadPanel.js';
 import { PasswordPanel } from './PasswordPanel.js';
@@ -12,7 +12,10 @@ import { Timeline } from './Timeline.js';
 
 /** One request as the customer follows it: the timeline, the build's live progress, then password and download. */
 export function RequestView({ id }: { id: number }): ReactNode {
-  const detail = useLoad(() => api<RequestDetail>(`/api/requests/${id}`), [id], 1500);
+  const [every, setEvery] = useState<number | undefined>(1500);
+  const detail = useLoad(() => api<RequestDetail>(`/api/requests/${id}`), [id], every);
+  const state = detail.data?.state;
+  useEffect(() => setEvery(pollEvery(state)), [state]);
   if (!detail.data) return detail.error ? <ErrorNote error={detail.error} /> : <Loading what={`request #${id}`} />;
   const r = detail.data;
   const downloadable = r.state === 'ready' || r.state === 'downloaded';
