@@ -28,7 +28,9 @@ after(async () => {
 
 /** Opens a portal page, signing in again when the session ended (sessions last 12 hours of the desk's clock). */
 async function portalPage(page: Page, hash: string): Promise<void> {
+  // A real load, not a hash change: the page asks the server afresh who is signed in.
   await page.goto(`${f.url}/${hash}`);
+  await page.reload();
   const signIn = page.getByRole('heading', { name: 'Sign in to move your cloud account' });
   const signedIn = page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'Sign in' });
   await signIn.or(signedIn).first().waitFor();
@@ -80,7 +82,9 @@ test('M2 M7 M8 M11 M12 M13 R1 R3 B7 the story through the web UI: assess, reques
   const heading = portal.getByRole('heading', { name: new RegExp(`Request #${id}:`) });
   const seen = new Set<string>();
   for (let i = 0; i < 600 && !seen.has('ready to download'); i++) {
-    const text = (await heading.innerText()).replace(/^Request #\d+: /, '');
+    const text = (await heading.innerText({ timeout: 60_000 }).catch(async (e: unknown) => {
+      throw new Error(`no request heading; the page says: ${await portal.locator('main').innerText()}`, { cause: e });
+    })).replace(/^Request #\d+: /, '');
     if (!seen.has(text) && /frozen|building/.test(text)) await screenshots(portal, 'portal-request-building');
     seen.add(text);
     await portal.waitForTimeout(100);

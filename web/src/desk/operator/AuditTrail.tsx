@@ -15,7 +15,7 @@ export function AuditTrail({ subject, version }: { subject: string; version: str
         <Loading what="the audit trail" />
       ) : (
         <div className="table-wrap">
-          <table className="audit">
+          <table className="audit stack">
             <caption className="sr-only">Audit entries of {subject}</caption>
             <thead>
               <tr>
@@ -28,10 +28,10 @@ export function AuditTrail({ subject, version }: { subject: string; version: str
             <tbody>
               {trail.data.entries.map((e) => (
                 <tr key={e.id}>
-                  <td>{when(e.at)}</td>
-                  <td className="wrap">{e.actor}</td>
-                  <td>{e.action}</td>
-                  <td className="wrap">{Object.keys(e.details).length ? JSON.stringify(e.details) : ''}</td>
+                  <td data-label="When">{when(e.at)}</td>
+                  <td data-label="Who" className="wrap">{e.actor}</td>
+                  <td data-label="What">{e.action}</td>
+                  <td data-label="Details" className="wrap">{Object.keys(e.details).length ? JSON.stringify(e.details) : ''}</td>
                 </tr>
               ))}
             </tbody>

@@ -30,7 +30,7 @@ export function Queue(): ReactNode {
         <p>No requests match.</p>
       ) : (
         <div className="table-wrap">
-          <table className="queue">
+          <table className="queue stack">
             <caption className="sr-only">Migration requests</caption>
             <thead>
               <tr>
@@ -44,13 +44,13 @@ export function Queue(): ReactNode {
             <tbody>
               {shown.map((r) => (
                 <tr key={r.id}>
-                  <td>
+                  <td data-label="Request">
                     <a href={`#/operator/requests/${r.id}`}>#{r.id}</a>
                   </td>
-                  <td>{r.accountUrl}</td>
-                  <td>{stateLabel(r.state)}</td>
-                  <td>{r.finalDate ? `final ${r.finalDate}` : `asked ${r.requestedDate}`}</td>
-                  <td>{[...r.flags, r.build === 'paid' ? 'paid build' : ''].filter(Boolean).join(', ') || '—'}</td>
+                  <td data-label="Account">{r.accountUrl}</td>
+                  <td data-label="State">{stateLabel(r.state)}</td>
+                  <td data-label="Date">{r.finalDate ? `final ${r.finalDate}` : `asked ${r.requestedDate}`}</td>
+                  <td data-label="Flags">{[...r.flags, r.build === 'paid' ? 'paid build' : ''].filter(Boolean).join(', ') || '—'}</td>
                 </tr>
               ))}
             </tbody>

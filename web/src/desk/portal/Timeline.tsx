@@ -4,12 +4,12 @@ import { reached } from '../states.js';
 import type { RequestDetail } from '../types.js';
 
 /** Where the request stands: submitted → approved/final date → frozen → building → ready (M7, M8, M12). */
-type Step = { key: string; title: string; status: 'done' | 'current' | 'todo' | 'stopped'; text: string };
+type Step = { key: string; title: string; status: 'done' | 'current' | 'todo' | 'stopped' | 'off'; text: string };
 
 function steps(r: RequestDetail): Step[] {
   const s = r.state;
   const rejected = s === 'rejected';
-  const mark = (done: boolean, current: boolean): Step['status'] => (rejected && !done ? 'stopped' : done ? 'done' : current ? 'current' : 'todo');
+  const mark = (done: boolean, current: boolean): Step['status'] => (rejected && !done ? 'off' : done ? 'done' : current ? 'current' : 'todo');
   const a = r.archive;
   return [
     { key: 'submitted', title: 'Submitted', status: 'done', text: `on ${when(r.createdAt)}; the automatic checks passed` },
@@ -50,7 +50,7 @@ function steps(r: RequestDetail): Step[] {
   ];
 }
 
-const statusWords: Record<Step['status'], string> = { done: 'done', current: 'now', todo: 'to come', stopped: 'stopped' };
+const statusWords: Record<Step['status'], string> = { done: 'done', current: 'now', todo: 'to come', stopped: 'stopped', off: 'not reached' };
 
 export function Timeline({ request }: { request: RequestDetail }): ReactNode {
   return (
