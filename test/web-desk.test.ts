@@ -39,6 +39,15 @@ async function errorBeside(field: Locator): Promise<string> {
   return (await field.page().locator(`[id="${id}"]`).innerText()).trim();
 }
 
+/** Every form control on the page has a label a screen reader announces (accessibility). */
+async function assertLabelled(page: Page): Promise<void> {
+  const unlabelled = await page.locator('input, select, textarea').evaluateAll((els) =>
+    // The callback runs in the page; its DOM types are not in this project's lib, hence the loose shape.
+    els.filter((el) => (el as unknown as { labels?: { length: number } }).labels?.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML),
+  );
+  assert.deepEqual(unlabelled, [], 'controls without a label');
+}
+
 async function signInCustomer(page: Page, who: { accountUrl: string; login: string; password: string }): Promise<void> {
   await page.goto(`${f.url}/#/portal`);
   await page.getByLabel('Cloud account address').fill(who.accountUrl);
@@ -51,6 +60,7 @@ async function signInCustomer(page: Page, who: { accountUrl: string; login: stri
 test('M2 the portal refuses a wrong administrator password with the reason and hint, and signs in with the right one', async () => {
   await portal.goto(`${f.url}/#/portal`);
   await portal.getByRole('heading', { name: 'Sign in to move your cloud account' }).waitFor();
+  await assertLabelled(portal);
   await screenshots(portal, 'portal-sign-in');
   await portal.getByLabel('Cloud account address').fill(acme);
   await portal.getByLabel('Administrator login').fill(admins.acme.login);
@@ -81,6 +91,7 @@ test('M4 M5 M6 M8 B2 the portal shows seats with breakdown, auto-renewal, the ed
   assert.match(await portal.getByRole('region', { name: 'Auto-renewal (M5)' }).innerText(), /Off, as the migration needs/);
   assert.match(await portal.locator('.assessment').innerText(), /\+4930555000111/);
   assert.match(await portal.getByRole('region', { name: 'Size and time' }).innerText(), /Promise\s+3–10 days/);
+  await assertLabelled(portal);
   await screenshots(portal, 'portal-assessment');
 });
 
@@ -129,6 +140,7 @@ test('M13 M8 the operator queue filters by state, by the rented-numbers flag and
   await desk.getByText('No requests match.').waitFor();
   await desk.getByLabel('Date from').fill(dayAfter(f.clock.now(), 3));
   await row.waitFor();
+  await assertLabelled(desk);
   await screenshots(desk, 'operator-queue');
 });
 
@@ -138,6 +150,7 @@ test('M13 the operator sees the request with its assessment and audit trail, rej
   await desk.getByRole('heading', { name: 'Assessment at submission' }).waitFor();
   const audit = desk.getByRole('region', { name: 'Audit trail' });
   await audit.getByText('request.submit').first().waitFor();
+  await assertLabelled(desk);
   await screenshots(desk, 'operator-request');
   const reject = desk.getByRole('form', { name: 'Reject' });
   const reason = 'The license belongs to another company; please use your own key.';
@@ -200,6 +213,7 @@ test('M1 the operator opens an order for a further build and marks it paid; a mi
   await pay.getByLabel(/Payment reference/).fill('SEPA-2026-0042');
   await pay.getByRole('button', { name: 'Mark as paid' }).click();
   await desk.getByText(/paid .* \(reference SEPA-2026-0042\), not used yet/).waitFor();
+  await assertLabelled(desk);
   await screenshots(desk, 'operator-orders');
 });
 
@@ -229,4 +243,22 @@ test('M2 GET /api/terms answers the terms version a request must confirm, with i
   for (const rule of ['one migration backup', 'user limit', 'Auto-renewal', 'edition may lack', 'night before the final date', 'password-protected', 'kept for 7 days']) {
     assert.ok(body.text.toLowerCase().includes(rule.toLowerCase()), rule);
   }
+});
+
+test('M2 keyboard alone: the administrator signs in with Tab, typing and Enter, and focus is visible', async () => {
+  const context = await browser.context();
+  const page = await context.newPage();
+  await page.goto(`${f.url}/#/portal`);
+  await page.getByRole('heading', { name: 'Sign in to move your cloud account' }).waitFor();
+  await page.getByLabel('Cloud account address').focus();
+  await page.keyboard.type(acme);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(admins.acme.login);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(admins.acme.password);
+  const outline = await page.getByLabel('Password').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }).getComputedStyle(el).outlineStyle);
+  assert.notEqual(outline, 'none', 'the focused field shows its focus');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Move your account to your own server' }).waitFor();
+  await context.close();
 });

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { ErrorBoundary } from '../shared/boundary.js';
 import { useHashRoute } from '../shared/route.js';
 import { OperatorDesk } from './operator/OperatorDesk.js';
 import { Portal } from './portal/Portal.js';
@@ -26,7 +27,11 @@ export function DeskApp(): ReactNode {
           </span>
         ) : null}
       </header>
-      <main>{area === 'operator' ? <OperatorDesk path={rest} session={session} /> : <Portal path={rest} session={session} />}</main>
+      <main>
+        <ErrorBoundary resetKey={[area, ...rest].join('/')}>
+          {area === 'operator' ? <OperatorDesk path={rest} session={session} /> : <Portal path={rest} session={session} />}
+        </ErrorBoundary>
+      </main>
     </>
   );
 }
