@@ -43,6 +43,21 @@ async function portalPage(page: Page, hash: string): Promise<void> {
   }
 }
 
+/** Opens an operator page, signing in again when the session ended. */
+async function operatorPage(page: Page, hash: string): Promise<void> {
+  await page.goto(`${f.url}/${hash}`);
+  await page.reload();
+  const signIn = page.getByRole('form', { name: 'Operator sign-in' });
+  const signedIn = page.getByRole('navigation', { name: 'Operator desk' });
+  await signIn.or(signedIn).first().waitFor();
+  if (await signIn.isVisible()) {
+    await page.getByLabel('E-mail').fill(operator.email);
+    await page.getByLabel('Password').fill(operator.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signedIn.waitFor();
+  }
+}
+
 test('M2 M7 M8 M11 M12 M13 R1 R3 B7 the story through the web UI: assess, request, approve with a final date, build, reveal the password, download, restore by CLI', async () => {
   const errors: string[] = [];
   const portal = await customer.newPage();
@@ -77,8 +92,9 @@ test('M2 M7 M8 M11 M12 M13 R1 R3 B7 the story through the web UI: assess, reques
   // The final date comes: the desk's clock moves there, the browsers' clocks with it, and the tick freezes and builds (M7, B7).
   f.clock.set(`${finalDate}T00:30:00Z`);
   for (const context of [customer, staff]) await context.clock.setFixedTime(f.clock.now());
-  const ticking = f.desk.archives.tick();
   await portalPage(portal, `#/portal/requests/${id}`);
+  await operatorPage(desk, '#/operator/builds');
+  const ticking = f.desk.archives.tick();
   const heading = portal.getByRole('heading', { name: new RegExp(`Request #${id}:`) });
   const seen = new Set<string>();
   for (let i = 0; i < 600 && !seen.has('ready to download'); i++) {
@@ -95,6 +111,12 @@ test('M2 M7 M8 M11 M12 M13 R1 R3 B7 the story through the web UI: assess, reques
   const timeline = await portal.getByRole('region', { name: 'Where your request stands' }).innerText();
   assert.match(timeline, /Frozen\s+done/i);
   assert.match(timeline, /Ready\s+done\s+kept until/i);
+
+  // The operator's build view shows it ready, with its retention (M13).
+  const build = desk.getByRole('region', { name: new RegExp(`Request #${id} — ${acme}`) });
+  await build.getByText('ready to download').waitFor();
+  assert.match(await build.innerText(), /Ready \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; kept until/);
+  await screenshots(desk, 'operator-builds');
 
   // The password, revealed in the portal after the build (M11).
   await portal.getByRole('button', { name: 'Reveal the password' }).click();
@@ -119,14 +141,9 @@ test('M2 M7 M8 M11 M12 M13 R1 R3 B7 the story through the web UI: assess, reques
   await portal.getByRole('button', { name: 'I have downloaded the archive' }).click();
   await portal.getByRole('heading', { name: `Request #${id}: downloaded` }).waitFor();
 
-  // The operator watches the finished build and re-sends the password link; never sees the password (M13, M11).
-  await desk.reload();
-  await desk.getByRole('heading', { name: `Request #${id}: downloaded` }).or(desk.getByRole('heading', { name: 'Operator desk' })).waitFor();
-  if (await desk.getByRole('heading', { name: 'Operator desk' }).isVisible()) {
-    await desk.getByLabel('E-mail').fill(operator.email);
-    await desk.getByLabel('Password').fill(operator.password);
-    await desk.getByRole('button', { name: 'Sign in' }).click();
-  }
+  // The operator opens the finished request and re-sends the password link; never sees the password (M13, M11).
+  await operatorPage(desk, `#/operator/requests/${id}`);
+  await desk.getByRole('heading', { name: `Request #${id}: downloaded` }).waitFor();
   await desk.getByRole('button', { name: 'Re-send the password link' }).click();
   await desk.getByText(/A new one-time link went to/).waitFor();
   assert.ok(!(await desk.content()).includes(password), 'the operator never sees the password');
