@@ -197,6 +197,23 @@ test('M7 M13 the operator approves and sets a final date other than the requeste
   await screenshots(portal, 'portal-request-scheduled');
 });
 
+test('M1 a further request without a paid order is refused with the price, and the customer opens an order from the portal', async () => {
+  await portal.goto(`${f.url}/#/portal`);
+  await portal.getByRole('heading', { name: 'Move your account to your own server' }).waitFor();
+  await portal.getByRole('form', { name: 'Assessment' }).getByLabel('On-premise license key').fill(key);
+  await portal.getByRole('button', { name: 'Check the account' }).click();
+  const form = portal.getByRole('form', { name: 'Migration request' });
+  await form.getByLabel('Requested backup date').fill(dayAfter(f.clock.now(), 9));
+  await form.getByLabel(/I accept the migration terms/).check();
+  await form.getByRole('button', { name: 'Send the binding request' }).click();
+  const refusal = form.getByRole('alert');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /free migration build .* is used; a further build needs a paid order \(€549\.00\)/);
+  await form.getByRole('button', { name: 'Order a further build' }).click();
+  assert.match(await form.getByRole('status').innerText(), /Order #\d+ for a further build is open \(€549\.00\)/);
+  await screenshots(portal, 'portal-order');
+});
+
 test('M1 the operator opens an order for a further build and marks it paid; a missing reference is refused beside its field', async () => {
   await desk.getByRole('link', { name: 'Orders' }).click();
   await desk.getByRole('heading', { name: 'Orders', level: 1 }).waitFor();
@@ -208,8 +225,9 @@ test('M1 the operator opens an order for a further build and marks it paid; a mi
   assert.match(await errorBeside(address), /accountUrl|address/);
   await address.fill(acme);
   await open.getByRole('button', { name: 'Open the order' }).click();
-  const pay = desk.getByRole('form', { name: /Payment of order \d+/ });
-  await pay.waitFor();
+  // The customer's order from the portal and this one: the newest is paid here.
+  await desk.getByRole('form', { name: /Payment of order \d+/ }).nth(1).waitFor();
+  const pay = desk.getByRole('form', { name: /Payment of order \d+/ }).last();
   await pay.getByLabel(/Payment reference/).fill('SEPA-2026-0042');
   await pay.getByRole('button', { name: 'Mark as paid' }).click();
   await desk.getByText(/paid .* \(reference SEPA-2026-0042\), not used yet/).waitFor();

@@ -4,6 +4,7 @@ import { tomorrow } from '../../shared/format.js';
 import { go } from '../../shared/route.js';
 import { ErrorNote, Field, useAction } from '../../shared/ui.js';
 import type { Assessment, MigrationRequest } from '../types.js';
+import { OrderButton } from './OrderButton.js';
 import { Terms } from './Terms.js';
 
 /** Which field an error of POST /api/requests belongs to, so it is shown beside that field. */
@@ -57,6 +58,7 @@ export function RequestForm(props: { licenseKey: string; onLicenseKey: (key: str
           </button>
         </div>
         {place === 'form' ? <ErrorNote error={submit.error} /> : null}
+        {submit.error instanceof ApiError && submit.error.code === 'REPAT_DESK_PAYMENT_REQUIRED' ? <OrderButton /> : null}
       </form>
     </section>
   );
