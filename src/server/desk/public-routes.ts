@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { RepatriateError } from '../../core/errors.js';
 import type { Desk } from '../../workflow/desk.js';
+import { termsText } from '../../workflow/terms.js';
 import { principalOf, sessionCookie, setSessionCookie, tokenOf } from './auth.js';
 import { routeSchema } from './route-schema.js';
 import * as s from './schemas.js';
@@ -28,6 +29,10 @@ export async function publicRoutes(app: FastifyInstance, options: { desk: Desk; 
     const body = s.registrationBody.parse(request.body);
     return desk.registerLicense(key, { name: body.owner, email: body.email }, 'public');
   });
+
+  app.get('/api/terms', {
+    schema: routeSchema({ summary: 'The current migration terms, in full: what the request confirms (M2)', tags: ['requests'], response: { 200: s.termsResult } }),
+  }, async () => ({ version: desk.termsVersion, text: termsText(desk.termsVersion) ?? null }));
 
   app.post('/api/sessions', {
     schema: routeSchema({ summary: 'Sign in as the administrator of a cloud account, with the cloud login (M2)', tags: ['sessions'], body: s.customerSignIn, response: { 201: s.sessionResult } }),

@@ -70,6 +70,8 @@ export const assessmentResult = z.object({
   assessedAt: z.string(),
 });
 
+export const termsResult = z.object({ version: z.string(), text: z.string().nullable() });
+
 export const submitBody = z.strictObject({
   licenseKey,
   requestedDate: day,

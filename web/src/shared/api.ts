@@ -23,6 +23,9 @@ export interface ApiOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Fired on window when the server answers 401 outside a sign-in. */
+export const unauthorizedEvent = 'repatriate:unauthorized';
+
 export async function api<T>(path: string, options: ApiOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -42,6 +45,8 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   const text = await response.text();
   const data: unknown = text ? safeJson(text) : undefined;
   if (!response.ok) {
+    // A session that ended (expired, signed out elsewhere): the page that holds it asks for a new sign-in.
+    if (response.status === 401 && !/\/sessions?$/.test(path)) window.dispatchEvent(new Event(unauthorizedEvent));
     const error = (data as { error?: { code?: string; message?: string; hint?: string } } | undefined)?.error;
     throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `the server answered ${response.status}`, error?.hint);
   }

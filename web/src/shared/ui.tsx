@@ -32,6 +32,8 @@ export function Field(props: {
   autoComplete?: string;
   error?: unknown;
   help?: ReactNode;
+  min?: string;
+  placeholder?: string;
 }): ReactNode {
   const id = useId();
   return (
@@ -43,6 +45,8 @@ export function Field(props: {
         value={props.value}
         required={props.required}
         autoComplete={props.autoComplete}
+        min={props.min}
+        placeholder={props.placeholder}
         aria-invalid={props.error ? true : undefined}
         aria-describedby={props.error ? `${id}-error` : undefined}
         onChange={(e) => props.onChange(e.target.value)}
@@ -55,6 +59,76 @@ export function Field(props: {
       ) : null}
     </div>
   );
+}
+
+export function TextArea(props: { label: string; value: string; onChange: (value: string) => void; required?: boolean; error?: unknown; rows?: number }): ReactNode {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <textarea
+        id={id}
+        rows={props.rows ?? 3}
+        value={props.value}
+        required={props.required}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      {props.error ? (
+        <div id={`${id}-error`}>
+          <ErrorNote error={props.error} />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function SelectField(props: { label: string; value: string; onChange: (value: string) => void; options: readonly (readonly [string, string])[] }): ReactNode {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function CheckField(props: { label: ReactNode; checked: boolean; onChange: (checked: boolean) => void; error?: unknown }): ReactNode {
+  const id = useId();
+  return (
+    <div className="field check">
+      <div>
+        <input
+          id={id}
+          type="checkbox"
+          checked={props.checked}
+          aria-invalid={props.error ? true : undefined}
+          aria-describedby={props.error ? `${id}-error` : undefined}
+          onChange={(e) => props.onChange(e.target.checked)}
+        />{' '}
+        <label htmlFor={id}>{props.label}</label>
+      </div>
+      {props.error ? (
+        <div id={`${id}-error`}>
+          <ErrorNote error={props.error} />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** A page or panel that loads: the loading line, the error with its hint, or the content. */
+export function Loaded<T>(props: { state: { data: T | undefined; error: unknown; loading: boolean }; what: string; children: (data: T) => ReactNode }): ReactNode {
+  if (props.state.data !== undefined) return props.children(props.state.data);
+  if (props.state.error) return <ErrorNote error={props.state.error} />;
+  return <Loading what={props.what} />;
 }
 
 /** Runs an action, tracking busy and error state for the button that started it. */
