@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { openInstallation } from '../src/postmigrate/installation.js';
 import { launchBrowser, screenshots, type TestBrowser } from './browser.js';
-import { runCli } from './helpers.js';
+import { runCli, startCli } from './helpers.js';
+import { startSmtpCatcher } from './smtp.js';
+import { assistantCompletesP1 } from './web-assistant-steps.js';
 import { acme, admins, dayAfter, operator, startWebDesk, type WebDesk } from './web-desk-fixture.js';
 
 // The whole story through the web UI (issue 9): assess → request → the operator approves and sets
@@ -58,7 +62,7 @@ async function operatorPage(page: Page, hash: string): Promise<void> {
   }
 }
 
-test('M2 M7 M8 M11 M12 M13 R1 R3 B7 the story through the web UI: assess, request, approve with a final date, build, reveal the password, download, restore by CLI', async () => {
+test('M2 M7 M8 M11 M12 M13 R1 R3 P1 B7 the story through the web UI: assess, request, approve with a final date, build, reveal the password, download, restore by CLI, and in the assistant P1 until a user signs in', async () => {
   const errors: string[] = [];
   const portal = await customer.newPage();
   const desk = await staff.newPage();
@@ -171,9 +175,18 @@ test('M2 M7 M8 M11 M12 M13 R1 R3 B7 the story through the web UI: assess, reques
   await screenshots(portal, 'portal-request-deleted');
   assert.deepEqual(errors, [], 'no script errors');
 
-  // What the assistant's part needs: the restored installation and a user's e-mail.
-  const installation = { db: restoredDb, dataDir, license: key };
-  const userEmail = admins.acme.login;
-  assert.ok(installation.db && installation.dataDir && userEmail);
-  // assistant part: appended at merge
+  // The new installation: its administrator completes P1 in the assistant and a user signs in (P1).
+  const inst = await openInstallation({ db: restoredDb, dataDir });
+  const user = await inst.db.one<{ email: string }>('SELECT email FROM b_user WHERE login = ?', [admins.acme.login]).finally(() => inst.db.close());
+  assert.ok(user?.email, 'the account administrator is in the restored database');
+  const smtp = await startSmtpCatcher();
+  const adminToken = randomBytes(24).toString('base64url');
+  const onprem = await startCli(['serve', '--onprem', '--db', restoredDb, '--data-dir', dataDir, '--port', '0', '--json'], { REPATRIATE_ADMIN_TOKEN: adminToken });
+  try {
+    const { url } = JSON.parse(onprem.firstLine) as { url: string };
+    await assistantCompletesP1(browser, { url, adminToken, smtp, userEmail: user.email, newPassword: 'a password of my own, on my own server', shots: 'story-assistant' });
+  } finally {
+    await onprem.stop();
+    await smtp.close();
+  }
 });
