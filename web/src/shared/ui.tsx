@@ -179,7 +179,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: numb
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure on every render; the caller's `deps` say when it means something new.
   }, [...deps, tick]);
   useEffect(() => {
     if (!every) return;
