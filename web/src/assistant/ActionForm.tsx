@@ -1,7 +1,6 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../shared/api.js';
-import { ErrorNote, Field } from '../shared/ui.js';
-import { CheckboxField, TextAreaField } from './fields.js';
+import { CheckboxField, ErrorNote, Field, TextArea } from '../shared/ui.js';
 import { taskAction } from './session.js';
 
 /**
@@ -112,7 +111,7 @@ export function ActionForm<T>(props: ActionFormProps<T>): ReactNode {
       {fields.map((f) => {
         const fieldError = errorField === f.name ? error : undefined;
         if (f.kind === 'check') return <CheckboxField key={f.name} label={f.label} checked={values[f.name] === true} onChange={set(f.name)} help={f.help} />;
-        if (f.kind === 'pem') return <TextAreaField key={f.name} label={f.label} value={String(values[f.name] ?? '')} onChange={set(f.name)} required={f.required} error={fieldError} help={f.help} file={f.file} secret={f.secret} />;
+        if (f.kind === 'pem') return <TextArea key={f.name} label={f.label} rows={4} value={String(values[f.name] ?? '')} onChange={set(f.name)} required={f.required} error={fieldError} help={f.help} file={f.file ? '.pem,.crt,.cer,.key,text/plain' : undefined} secret={f.secret} />;
         return (
           <Field
             key={f.name}

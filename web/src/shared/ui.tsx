@@ -23,6 +23,15 @@ export function Loading({ what }: { what: string }): ReactNode {
   );
 }
 
+/** A field's error, linked to its input by `aria-describedby="<id>-error"`. */
+function FieldError({ id, error }: { id: string; error: unknown }): ReactNode {
+  return error ? (
+    <div id={`${id}-error`}>
+      <ErrorNote error={error} />
+    </div>
+  ) : null;
+}
+
 export function Field(props: {
   label: string;
   value: string;
@@ -52,16 +61,24 @@ export function Field(props: {
         onChange={(e) => props.onChange(e.target.value)}
       />
       {props.help ? <div className="help">{props.help}</div> : null}
-      {props.error ? (
-        <div id={`${id}-error`}>
-          <ErrorNote error={props.error} />
-        </div>
-      ) : null}
+      <FieldError id={id} error={props.error} />
     </div>
   );
 }
 
-export function TextArea(props: { label: string; value: string; onChange: (value: string) => void; required?: boolean; error?: unknown; rows?: number }): ReactNode {
+/** Multi-line text; `file` offers a file picker (of these types) that reads the file into it; `secret` masks it (a private key). */
+export function TextArea(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  required?: boolean;
+  error?: unknown;
+  help?: ReactNode;
+  rows?: number;
+  file?: string;
+  /** Chromium and Safari honour -webkit-text-security. */
+  secret?: boolean;
+}): ReactNode {
   const id = useId();
   return (
     <div className="field">
@@ -69,17 +86,41 @@ export function TextArea(props: { label: string; value: string; onChange: (value
       <textarea
         id={id}
         rows={props.rows ?? 3}
+        className={props.secret ? 'secret' : undefined}
+        autoComplete={props.secret ? 'off' : undefined}
+        spellCheck={props.secret || props.file ? false : undefined}
         value={props.value}
         required={props.required}
         aria-invalid={props.error ? true : undefined}
         aria-describedby={props.error ? `${id}-error` : undefined}
         onChange={(e) => props.onChange(e.target.value)}
       />
-      {props.error ? (
-        <div id={`${id}-error`}>
-          <ErrorNote error={props.error} />
-        </div>
+      {props.file ? (
+        <label className="file-pick">
+          <span>Or choose a file for “{props.label}”</span>
+          <input
+            type="file"
+            accept={props.file}
+            onChange={(e) => {
+              const chosen = e.target.files?.[0];
+              if (chosen) void chosen.text().then(props.onChange);
+            }}
+          />
+        </label>
       ) : null}
+      {props.help ? <div className="help">{props.help}</div> : null}
+      <FieldError id={id} error={props.error} />
+    </div>
+  );
+}
+
+export function CheckboxField(props: { label: string; checked: boolean; onChange: (checked: boolean) => void; help?: ReactNode }): ReactNode {
+  const id = useId();
+  return (
+    <div className="field field-check">
+      <input id={id} type="checkbox" checked={props.checked} onChange={(e) => props.onChange(e.target.checked)} />
+      <label htmlFor={id}>{props.label}</label>
+      {props.help ? <div className="help">{props.help}</div> : null}
     </div>
   );
 }
@@ -115,11 +156,7 @@ export function CheckField(props: { label: ReactNode; checked: boolean; onChange
         />{' '}
         <label htmlFor={id}>{props.label}</label>
       </div>
-      {props.error ? (
-        <div id={`${id}-error`}>
-          <ErrorNote error={props.error} />
-        </div>
-      ) : null}
+      <FieldError id={id} error={props.error} />
     </div>
   );
 }
