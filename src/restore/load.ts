@@ -66,6 +66,10 @@ async function bufferedPart(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+function* slices(data: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}
+
 export async function stagedLoad(
   db: StagedTarget,
   archiveDir: string,
@@ -91,7 +95,8 @@ export async function stagedLoad(
   /** Loads one part on a lane (decompress, digest, load) and returns its rows. */
   const loadPart = async (target: Table, compressed: Buffer, before: readonly PartState[], lane: number): Promise<number> => {
     const digest = new RowDigest();
-    const plain = Readable.from([compressed]).pipe(new DecompressStream());
+    // Fed in slices: one whole part in one write would come out as one 32 MiB chunk.
+    const plain = Readable.from(slices(compressed, 128 * 1024)).pipe(new DecompressStream());
     const counted = (async function* () {
       for await (const chunk of plain as AsyncIterable<Buffer>) {
         digest.update(chunk);

@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { Readable, type Writable } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
 import { RepatriateError } from '../../core/errors.js';
 import type { Column } from '../../core/schema.js';
@@ -183,6 +184,10 @@ function rewriteEscapes(segment: Buffer, out: Buffer[]): number {
 }
 
 const tab = Buffer.from('\t');
+/** The largest chunk handed to the driver: one protocol packet each, well under any max_allowed_packet. */
+const maxChunk = 1024 * 1024;
+/** Bytes the socket may hold unsent before the stream waits for it to drain. */
+const maxUnsent = 4 * 1024 * 1024;
 const newline = Buffer.from('\n');
 
 /**
@@ -211,7 +216,9 @@ async function* converted(table: string, columns: readonly Column[], rows: Async
     size += rewriteEscapes(segment, batch);
     counter.rows += lines.length;
     if (size >= 256 * 1024) {
-      yield Buffer.concat(batch);
+      // mysql2 sends each chunk as one packet; the server drops a connection whose packet is over max_allowed_packet.
+      const data = Buffer.concat(batch);
+      for (let at = 0; at < data.length; at += maxChunk) yield data.subarray(at, at + maxChunk);
       batch.length = 0;
       size = 0;
     }
@@ -240,8 +247,17 @@ export async function loadCopyText(
   const counter = { rows: 0 };
   let streamError: unknown;
   const infile = `repatriate:${database}.${table}`;
+  // mysql2 pauses the file stream only when the socket pauses reading, never when writing lags:
+  // without this wait a whole part would pile up in the socket's buffer.
+  const socket = (conn as unknown as { connection?: { stream?: Writable } }).connection?.stream;
+  async function* paced(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      yield chunk;
+      if (socket && socket.writableLength > maxUnsent) await once(socket, 'drain');
+    }
+  }
   const factory = (): Readable => {
-    const stream = Readable.from(converted(table, columns, rows, options.firstRow, counter));
+    const stream = Readable.from(paced(converted(table, columns, rows, options.firstRow, counter)));
     stream.on('error', (error) => {
       streamError = error;
     });
