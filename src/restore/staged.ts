@@ -93,7 +93,13 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
     dropStaging: () => client.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`),
     createStaging: () => client.exec(`CREATE SCHEMA ${quoteIdent(schema)}`),
     createTable: (table) => client.exec(pgDdl.createTableSql(table, schema, false)),
-    load: (table, rows, _firstRow, lane) => clients[lane]!.copyIn({ schema, name: table.name }, table.columns.map((c) => c.name), rows),
+    async load(table, rows, _firstRow, lane) {
+      const c = clients[lane]!;
+      // A part's commit need not wait for its WAL to reach the disk: the swap's own commit does,
+      // and WAL is flushed in order, so everything staged is durable once the swap is.
+      if (c.engine === 'postgres') await c.exec('SET synchronous_commit = off');
+      await c.copyIn({ schema, name: table.name }, table.columns.map((cl) => cl.name), rows);
+    },
     async finish(s, rows) {
       // Sorting for the index builds happens in the server's memory, not ours; the default 64 MB spills to disk.
       if (client.engine === 'postgres') for (const c of clients) await c.exec("SET maintenance_work_mem = '256MB'");
@@ -106,6 +112,7 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
     },
     async swap(s) {
       try {
+        if (client.engine === 'postgres') await client.exec('SET synchronous_commit = on');
         await client.exec('BEGIN');
         for (const t of s.tables) await client.exec(`ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(t.name)} SET SCHEMA public`);
         await client.exec(`DROP SCHEMA ${quoteIdent(schema)}`);
