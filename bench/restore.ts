@@ -266,7 +266,7 @@ class StatementSampler {
 }
 
 interface Stages {
-  /** Start → first table part loaded: preflight (for MariaDB with its value check pass), schema, first part. */
+  /** Start → first table part loaded: process start, preflight, schema, first part. */
   readonly toFirstPart: number;
   /** First → last table part. */
   readonly rows: number;
