@@ -266,7 +266,7 @@ class StatementSampler {
 }
 
 interface Stages {
-  /** Start → first table part loaded: preflight (for MariaDB with its value check pass), schema, first part. */
+  /** Start → first table part loaded: process start, preflight, schema, first part. */
   readonly toFirstPart: number;
   /** First → last table part. */
   readonly rows: number;
@@ -420,7 +420,7 @@ try {
   out();
   out('where our restores spend their time (from the JSON load events on stderr):');
   out(table(['stage', 'PostgreSQL s', 'MariaDB s'], [
-    ['start → first table part (preflight, value check on MariaDB, schema, first part)', round(oursPg.stages.toFirstPart, 1), round(oursMaria.stages.toFirstPart, 1)],
+    ['start → first table part (preflight, schema, first part)', round(oursPg.stages.toFirstPart, 1), round(oursMaria.stages.toFirstPart, 1)],
     ['table parts (first → last)', round(oursPg.stages.rows, 1), round(oursMaria.stages.rows, 1)],
     ['files and kernel', round(oursPg.stages.files, 1), round(oursMaria.stages.files, 1)],
     ['keys, indexes, FKs, sequences, swap, reconcile', round(oursPg.stages.finish, 1), round(oursMaria.stages.finish, 1)],

@@ -165,7 +165,7 @@ describe('restore', () => {
     }
   });
 
-  test('R2 B5 a value MariaDB cannot hold exactly is named by table, column and row before anything is written', async () => {
+  test('R2 B5 a value MariaDB cannot hold exactly is named by table, column and row before anything is visible; staging is dropped', async () => {
     const home = await tempDir('restore-range');
     try {
       const url = scratchDatabase('range-cloud');
@@ -187,7 +187,7 @@ describe('restore', () => {
       const maria = await openMysql(`mysql://root@127.0.0.1:3306/${database}`);
       try {
         const [n] = await maria.query<{ n: number }>("SELECT count(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE 'repat_t_%r_range%'");
-        assert.equal(Number(n!.n), 0, 'nothing was written, not even into staging');
+        assert.equal(Number(n!.n), 0, 'nothing stays, not even in staging');
       } finally {
         await maria.close();
       }

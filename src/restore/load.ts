@@ -7,7 +7,8 @@ import { DecompressStream } from 'zstd-napi';
 import { contentsName, tableOfPart, type ArchiveIndex, type ContentsEntry } from '../archive/format.js';
 import { readVolume, type Secret } from '../archive/reader.js';
 import { compareContents, contentsMismatch, parseContents } from '../archive/verify.js';
-import type { Schema } from '../core/schema.js';
+import type { Schema, Table } from '../core/schema.js';
+import { Lanes } from './lanes.js';
 import type { StagedTarget } from './staged.js';
 import { RowDigest } from './digest.js';
 
@@ -45,6 +46,30 @@ export async function resetStaging(db: StagedTarget, dir: string): Promise<void>
   await rm(dir, { recursive: true, force: true });
 }
 
+/** A table part on a lane: its rows once it has loaded, and when that is. */
+interface PartState {
+  rows: number;
+  done: Promise<void>;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Reads every compressed table part into memory (parts are bounded by the build: at most
+ * 32 MiB of rows, a fraction of that compressed) and hands it to a free lane, so the next
+ * members are decrypted, and files written, while earlier parts load. At most one part per
+ * lane plus the one being read are held at once.
+ */
+async function bufferedPart(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+function* slices(data: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}
+
 export async function stagedLoad(
   db: StagedTarget,
   archiveDir: string,
@@ -59,78 +84,107 @@ export async function stagedLoad(
 
   let schema: Schema | undefined;
   const tables: Record<string, { rows: number; digest: string }> = {};
+  const parts = new Map<string, PartState[]>();
   const files: Record<string, string> = {};
   const seen: ContentsEntry[] = [];
   let fileCount = 0;
   let fileBytes = 0;
   let contentsSeen = false;
+  const lanes = new Lanes(db.lanes.length);
 
-  for (const volume of index.volumes) {
-    for await (const member of readVolume(path.join(archiveDir, volume.name), secret)) {
-      if (contentsSeen) throw contentsMismatch(`${member.name} follows contents.json, which must be the last member`);
-      const hashed = member.stream;
-      let rows: number | undefined;
+  /** Loads one part on a lane (decompress, digest, load) and returns its rows. */
+  const loadPart = async (target: Table, compressed: Buffer, before: readonly PartState[], lane: number): Promise<number> => {
+    const digest = new RowDigest();
+    // Fed in slices: one whole part in one write would come out as one 32 MiB chunk.
+    const plain = Readable.from(slices(compressed, 128 * 1024)).pipe(new DecompressStream());
+    const counted = (async function* () {
+      for await (const chunk of plain as AsyncIterable<Buffer>) {
+        digest.update(chunk);
+        yield chunk;
+      }
+    })();
+    // Row numbers in messages count from the table's first part; the parts before may still be loading.
+    const firstRow = async (): Promise<number> => {
+      await Promise.allSettled(before.map((p) => p.done));
+      return before.reduce((sum, p) => sum + p.rows, 0) + 1;
+    };
+    await db.load(target, counted, firstRow, lane);
+    const partDigest = digest.digest();
+    const previous = tables[target.name];
+    const sum = { rows: (previous?.rows ?? 0) + digest.rows, digest: previous ? addDigests(previous.digest, partDigest) : partDigest };
+    tables[target.name] = sum;
+    onEvent?.({ type: 'table', table: target.name, rows: sum.rows });
+    return digest.rows;
+  };
 
-      const table = tableOfPart(member.name);
-      if (table) {
-        const target = schema?.tables.find((t) => t.name === table);
-        if (!target) throw contentsMismatch(`${member.name} belongs to no table of schema.json`);
-        const digest = new RowDigest();
-        const decompress = new DecompressStream();
-        const plain = Readable.from(hashed).pipe(decompress);
-        const counted = (async function* () {
-          for await (const chunk of plain as AsyncIterable<Buffer>) {
-            digest.update(chunk);
-            yield chunk;
+  try {
+    for (const volume of index.volumes) {
+      for await (const member of readVolume(path.join(archiveDir, volume.name), secret)) {
+        if (lanes.failed) break;
+        if (contentsSeen) throw contentsMismatch(`${member.name} follows contents.json, which must be the last member`);
+        const hashed = member.stream;
+
+        const table = tableOfPart(member.name);
+        if (table) {
+          const target = schema?.tables.find((t) => t.name === table);
+          if (!target) throw contentsMismatch(`${member.name} belongs to no table of schema.json`);
+          const compressed = await bufferedPart(hashed);
+          // Its rows are filled in when its lane has loaded it; contents.json is compared after every lane is done.
+          const { bytes: size, sha256 } = member.digest();
+          const record: Mutable<ContentsEntry> = { name: member.name, volume: volume.name, size, sha256 };
+          seen.push(record);
+          const before = parts.get(table) ?? [];
+          const state: PartState = { rows: 0, done: Promise.resolve() };
+          ({ done: state.done } = await lanes.start(async (lane) => {
+            state.rows = record.rows = await loadPart(target, compressed, before, lane);
+          }));
+          parts.set(table, [...before, state]);
+          continue;
+        }
+        if (member.name.startsWith('files/') || member.name.startsWith('kernel/')) {
+          const relative = member.name.startsWith('files/') ? path.posix.join('upload', safeRelative(member.name, 'files/')) : safeRelative(member.name, 'kernel/');
+          const file = path.join(stagingDir, relative);
+          await mkdir(path.dirname(file), { recursive: true });
+          await pipeline(Readable.from(hashed), createWriteStream(file));
+          fileCount++;
+          fileBytes += member.digest().bytes;
+          onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes });
+        } else {
+          const body = await bufferedPart(hashed);
+          if (member.name === 'schema.json') {
+            schema = JSON.parse(body.toString('utf8')) as Schema;
+            for (const t of schema.tables) await db.createTable(t);
           }
-        })();
-        const previous = tables[table];
-        await db.load(target, counted, (previous?.rows ?? 0) + 1);
-        const partDigest = digest.digest();
-        tables[table] = {
-          rows: (previous?.rows ?? 0) + digest.rows,
-          digest: previous ? addDigests(previous.digest, partDigest) : partDigest,
-        };
-        rows = digest.rows;
-        onEvent?.({ type: 'table', table, rows: tables[table].rows });
-      } else if (member.name.startsWith('files/') || member.name.startsWith('kernel/')) {
-        const relative = member.name.startsWith('files/') ? path.posix.join('upload', safeRelative(member.name, 'files/')) : safeRelative(member.name, 'kernel/');
-        const file = path.join(stagingDir, relative);
-        await mkdir(path.dirname(file), { recursive: true });
-        await pipeline(Readable.from(hashed), createWriteStream(file));
-        fileCount++;
-        fileBytes += member.digest().bytes;
-        onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes });
-      } else {
-        const chunks: Buffer[] = [];
-        for await (const chunk of hashed) chunks.push(chunk);
-        const body = Buffer.concat(chunks);
-        if (member.name === 'schema.json') {
-          schema = JSON.parse(body.toString('utf8')) as Schema;
-          for (const t of schema.tables) await db.createTable(t);
+          if (member.name === contentsName) {
+            // Every part has loaded and counted its rows before the archive's own list is compared.
+            await lanes.drain();
+            const contents = parseContents(body);
+            compareContents(seen, contents, index.archiveId);
+            contentsSeen = true;
+          }
+          await writeFile(path.join(stagingDir, metadataFolder, path.basename(member.name)), body);
+          if (member.name === contentsName) continue;
         }
-        if (member.name === contentsName) {
-          const contents = parseContents(body);
-          compareContents(seen, contents, index.archiveId);
-          contentsSeen = true;
+        const { bytes, sha256 } = member.digest();
+        const record: ContentsEntry = { name: member.name, volume: volume.name, size: bytes, sha256 };
+        seen.push(record);
+        if (record.name.startsWith('files/') || record.name.startsWith('kernel/')) {
+          files[record.name.startsWith('files/') ? `upload/${record.name.slice(6)}` : record.name.slice(7)] = record.sha256;
         }
-        await writeFile(path.join(stagingDir, metadataFolder, path.basename(member.name)), body);
-        if (member.name === contentsName) continue;
       }
-      const { bytes, sha256 } = member.digest();
-      const entry: ContentsEntry = { name: member.name, volume: volume.name, size: bytes, sha256, ...(rows === undefined ? {} : { rows }) };
-      seen.push(entry);
-      if (entry.name.startsWith('files/') || entry.name.startsWith('kernel/')) {
-        files[entry.name.startsWith('files/') ? `upload/${entry.name.slice(6)}` : entry.name.slice(7)] = entry.sha256;
-      }
+      if (lanes.failed) break;
     }
+  } finally {
+    // Nothing may still be writing into staging when this returns or throws.
+    await lanes.drain().catch(() => undefined);
   }
+  await lanes.drain();
   if (!schema) throw contentsMismatch('schema.json is missing');
   if (!contentsSeen) throw contentsMismatch('contents.json is missing: the archive is incomplete');
 
   for (const t of schema.tables) tables[t.name] ??= { rows: 0, digest: new RowDigest().digest() };
   onEvent?.({ type: 'indexes', table: `${schema.tables.length} tables` });
-  await db.finish(schema);
+  await db.finish(schema, Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, t.rows])));
   return { schema, tables, files };
 }
 

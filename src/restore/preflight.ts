@@ -72,9 +72,13 @@ const embeddedEnvironment: Environment = { engine: 'pglite', version: '18 (embed
 export async function preflight(input: PreflightInput, db: StagedTarget | undefined): Promise<PreflightReport> {
   const index = await readIndex(input.archiveDir);
   const signedBy = checkSignature(index, input.trustedArchiveKeys);
+  // The password's key derivation (scrypt: up to a second of CPU, on libuv's thread pool) runs
+  // while the volumes are hashed; a damaged volume is still reported before a wrong password.
+  const headerRead = readHeader(input.archiveDir, index, input.secret);
+  headerRead.catch(() => undefined);
   for (const volume of index.volumes) await checkVolume(input.archiveDir, volume);
 
-  const header = await readHeader(input.archiveDir, index, input.secret);
+  const header = await headerRead;
 
   const license = decodeLicense(input.licenseKey, input.trustedLicenseKeys);
   checkLicenseFor(license, header.users.active, input.today);

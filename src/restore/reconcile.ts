@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { SqlClient } from '../engine/types.js';
 import { RowDigest } from './digest.js';
+import { Lanes } from './lanes.js';
 import type { LoadResult } from './load.js';
 
 /**
@@ -25,15 +26,21 @@ async function fileHash(file: string): Promise<string | undefined> {
   return hash.digest('hex');
 }
 
-export async function reconcile(db: SqlClient, loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
-  const tables = [];
-  for (const table of loaded.schema.tables) {
-    const digest = new RowDigest();
-    for await (const chunk of db.exportRows({ select: '*', table: table.name, where: 'TRUE' })) digest.update(chunk);
-    const value = digest.digest();
-    const expected = loaded.tables[table.name]!;
-    tables.push({ table: table.name, expectedRows: expected.rows, rows: digest.rows, digestMatches: value === expected.digest });
-  }
+/** `lanes`: connections to the target; tables are read back on all of them at once, largest first. */
+export async function reconcile(lanes: readonly SqlClient[], loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
+  const byTable = new Map<string, ReconcileReport['tables'][number]>();
+  const order = [...loaded.schema.tables].sort((a, b) => (loaded.tables[b.name]?.rows ?? 0) - (loaded.tables[a.name]?.rows ?? 0));
+  await Lanes.run(
+    lanes.length,
+    order.map((table) => async (lane: number) => {
+      const digest = new RowDigest();
+      for await (const chunk of lanes[lane]!.exportRows({ select: '*', table: table.name, where: 'TRUE' })) digest.update(chunk);
+      const value = digest.digest();
+      const expected = loaded.tables[table.name]!;
+      byTable.set(table.name, { table: table.name, expectedRows: expected.rows, rows: digest.rows, digestMatches: value === expected.digest });
+    }),
+  );
+  const tables = loaded.schema.tables.map((t) => byTable.get(t.name)!);
   const mismatched: string[] = [];
   for (const [relative, sha256] of Object.entries(loaded.files)) {
     if ((await fileHash(path.join(dataDir, relative))) !== sha256) mismatched.push(relative);

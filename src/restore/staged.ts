@@ -4,6 +4,7 @@ import * as pgDdl from '../engine/postgres/ddl.js';
 import * as myDdl from '../engine/mysql/ddl.js';
 import type { MysqlClient } from '../engine/mysql/client.js';
 import { quoteIdent, type SqlClient } from '../engine/types.js';
+import { Lanes } from './lanes.js';
 import type { Environment } from './target.js';
 
 /**
@@ -13,7 +14,10 @@ import type { Environment } from './target.js';
  * database, swapped with one RENAME TABLE.
  */
 export interface StagedTarget {
+  /** The connection for everything that is not spread over lanes. */
   readonly client: SqlClient;
+  /** One connection per lane (the first is `client`): table parts, index builds and reads run on them at once. */
+  readonly lanes: readonly SqlClient[];
   /** Tables a restore would collide with (the staging area is not one of them). */
   userTables(): Promise<string[]>;
   environment(): Promise<Environment>;
@@ -23,20 +27,44 @@ export interface StagedTarget {
   dropStaging(): Promise<void>;
   createStaging(): Promise<void>;
   createTable(table: Table): Promise<void>;
-  /** Streams a table part (COPY text) into the staged table; `firstRow` numbers rows in messages. */
-  load(table: Table, rows: AsyncIterable<Uint8Array>, firstRow: number): Promise<void>;
-  /** Keys, indexes, foreign keys and sequences, after the rows. */
-  finish(schema: Schema): Promise<void>;
+  /**
+   * Streams a table part (COPY text) into the staged table on connection `lane`. `firstRow`
+   * numbers the part's first row in messages; it is asked for only when a message needs it
+   * (the parts before may still be loading on another lane).
+   */
+  load(table: Table, rows: AsyncIterable<Uint8Array>, firstRow: () => Promise<number>, lane: number): Promise<void>;
+  /** Keys, indexes, foreign keys and sequences, after the rows; `rows` (per table) orders the work, largest first. */
+  finish(schema: Schema, rows: Readonly<Record<string, number>>): Promise<void>;
   /** Makes every staged table visible in the target at once. */
   swap(schema: Schema): Promise<void>;
+  close(): Promise<void>;
 }
+
+/** Tables by rows loaded, largest first: the longest jobs start first, so the lanes end together. */
+function largestFirst(schema: Schema, rows: Readonly<Record<string, number>>): Table[] {
+  return [...schema.tables].sort((a, b) => (rows[b.name] ?? 0) - (rows[a.name] ?? 0));
+}
+
+const closeAll = async (clients: readonly { close(): Promise<void> }[]): Promise<void> => {
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+};
 
 export const postgresStagingSchema = 'repatriate_staging';
 
-export function postgresStaged(client: SqlClient): StagedTarget {
+/**
+ * PostgreSQL and PGlite. After the rows, every index (the primary key's too, attached to its
+ * constraint afterwards) is one CREATE INDEX job: CREATE INDEX takes a SHARE lock, so builds on
+ * the same table run on both lanes at once, where ADD PRIMARY KEY would lock the table for
+ * its whole build. Foreign keys are added NOT VALID on one connection (catalogue only) and then
+ * validated on the lanes: VALIDATE CONSTRAINT's locks do not conflict between tables, where
+ * concurrent ADD FOREIGN KEYs on a shared parent would wait for each other or deadlock.
+ */
+export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
   const schema = postgresStagingSchema;
+  const client = clients[0]!;
   return {
     client,
+    lanes: clients,
     async userTables() {
       const rows = await client.query<{ name: string }>(
         `SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema', '${schema}') ORDER BY 1`,
@@ -65,14 +93,26 @@ export function postgresStaged(client: SqlClient): StagedTarget {
     dropStaging: () => client.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`),
     createStaging: () => client.exec(`CREATE SCHEMA ${quoteIdent(schema)}`),
     createTable: (table) => client.exec(pgDdl.createTableSql(table, schema, false)),
-    load: (table, rows) => client.copyIn({ schema, name: table.name }, table.columns.map((c) => c.name), rows),
-    async finish(s) {
-      for (const t of s.tables) for (const sql of [...pgDdl.addPrimaryKeySql(t, schema), ...pgDdl.createIndexesSql(t, schema)]) await client.exec(sql);
-      for (const t of s.tables) for (const sql of pgDdl.createForeignKeysSql(t, schema)) await client.exec(sql);
-      for (const t of s.tables) for (const sql of pgDdl.resetIdentitySql(t, schema)) await client.query(sql);
+    async load(table, rows, _firstRow, lane) {
+      const c = clients[lane]!;
+      // A part's commit need not wait for its WAL to reach the disk: the swap's own commit does,
+      // and WAL is flushed in order, so everything staged is durable once the swap is.
+      if (c.engine === 'postgres') await c.exec('SET synchronous_commit = off');
+      await c.copyIn({ schema, name: table.name }, table.columns.map((cl) => cl.name), rows);
+    },
+    async finish(s, rows) {
+      // Sorting for the index builds happens in the server's memory, not ours; the default 64 MB spills to disk.
+      if (client.engine === 'postgres') for (const c of clients) await c.exec("SET maintenance_work_mem = '256MB'");
+      const tables = largestFirst(s, rows);
+      await Lanes.run(clients.length, tables.flatMap((t) => [...pgDdl.primaryKeyIndexSql(t, schema), ...pgDdl.createIndexesSql(t, schema)].map((sql) => (lane: number) => clients[lane]!.exec(sql))));
+      for (const t of tables) for (const sql of pgDdl.attachPrimaryKeySql(t, schema)) await client.exec(sql);
+      for (const t of tables) for (const sql of pgDdl.createForeignKeysSql(t, schema, true)) await client.exec(sql);
+      await Lanes.run(clients.length, tables.flatMap((t) => pgDdl.validateForeignKeysSql(t, schema).map((sql) => (lane: number) => clients[lane]!.exec(sql))));
+      for (const t of tables) for (const sql of pgDdl.resetIdentitySql(t, schema)) await client.query(sql);
     },
     async swap(s) {
       try {
+        if (client.engine === 'postgres') await client.exec('SET synchronous_commit = on');
         await client.exec('BEGIN');
         for (const t of s.tables) await client.exec(`ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(t.name)} SET SCHEMA public`);
         await client.exec(`DROP SCHEMA ${quoteIdent(schema)}`);
@@ -82,18 +122,27 @@ export function postgresStaged(client: SqlClient): StagedTarget {
         throw error;
       }
     },
+    close: () => closeAll(clients),
   };
 }
 
-export async function mysqlStaged(client: MysqlClient): Promise<StagedTarget> {
+/**
+ * MySQL/MariaDB: a staging database beside the target. Tables are created with their primary
+ * key (ddl.ts); after the rows, each table's secondary indexes are one ALTER, run on the lanes
+ * for different tables at once. Foreign keys are added in place without checks on one
+ * connection (ALTERs naming a shared parent would wait on its metadata lock), then proven by
+ * anti-joins, which only read, on the lanes.
+ */
+export async function mysqlStaged(clients: readonly MysqlClient[]): Promise<StagedTarget> {
+  const client = clients[0]!;
   const [current] = await client.query<{ db: string | null }>('SELECT DATABASE() AS db');
   const target = current?.db;
   if (!target) throw new RepatriateError('REPAT_USAGE', 'the MySQL/MariaDB URL names no database', { hint: 'write mysql://user@host:3306/database' });
   const staging = myDdl.stagingDatabase(target);
   const caps = client.capabilities;
-  const rowsLoaded = new Map<string, number>();
   return {
     client: client as unknown as SqlClient,
+    lanes: clients as unknown as SqlClient[],
     async userTables() {
       const rows = await client.query<{ name: string }>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1');
       return rows.map((r) => `${target}.${r.name}`);
@@ -116,29 +165,31 @@ export async function mysqlStaged(client: MysqlClient): Promise<StagedTarget> {
     dropStaging: () => client.exec(`DROP DATABASE IF EXISTS ${myDdl.quoteMy(staging)}`),
     createStaging: () => client.exec(myDdl.createDatabaseSql(staging, caps)),
     createTable: (table) => client.exec(myDdl.createTableSql(table, staging, caps)),
-    async load(table, rows, firstRow) {
-      rowsLoaded.set(table.name, (rowsLoaded.get(table.name) ?? 0) + (await client.loadCopyText(staging, table.name, table.columns, rows, { firstRow })));
+    async load(table, rows, firstRow, lane) {
+      await clients[lane]!.loadCopyText(staging, table.name, table.columns, rows, { firstRow });
     },
-    async finish(s) {
-      for (const t of s.tables) for (const sql of myDdl.createIndexesSql(t, staging, caps)) await client.exec(sql);
+    async finish(s, rows) {
+      const tables = largestFirst(s, rows);
+      await Lanes.run(clients.length, tables.flatMap((t) => myDdl.createIndexesSql(t, staging, caps).map((sql) => (lane: number) => clients[lane]!.exec(sql))));
       await client.exec('SET SESSION foreign_key_checks = 0');
       try {
-        for (const t of s.tables) for (const sql of myDdl.createForeignKeysSql(t, staging)) await client.exec(sql);
+        for (const t of tables) for (const sql of myDdl.createForeignKeysSql(t, staging)) await client.exec(sql);
       } finally {
         await client.exec('SET SESSION foreign_key_checks = 1');
       }
-      for (const t of s.tables) {
-        for (const check of myDdl.foreignKeyCheckSql(t, staging)) {
-          const [row] = await client.query<{ n: string | number }>(check.sql);
+      const checks = tables.flatMap((t) =>
+        myDdl.foreignKeyCheckSql(t, staging).map((check) => async (lane: number) => {
+          const [row] = await clients[lane]!.query<{ n: string | number }>(check.sql);
           const dangling = Number(row?.n ?? 0);
           if (dangling > 0) {
             throw new RepatriateError('REPAT_ARCHIVE_CONTENTS', `${dangling} rows of ${t.name} reference rows of ${check.refTable} the archive does not hold (foreign key ${check.name})`, {
               hint: 'the archive is inconsistent although its hashes match; ask the vendor for a new build. Nothing was swapped in.',
             });
           }
-        }
-      }
-      for (const t of s.tables) {
+        }),
+      );
+      await Lanes.run(clients.length, checks);
+      for (const t of tables) {
         for (const query of myDdl.resetIdentitySql(t, staging)) {
           const [statement] = await client.query<{ sql: string }>(query);
           if (statement?.sql) await client.exec(statement.sql);
@@ -149,5 +200,6 @@ export async function mysqlStaged(client: MysqlClient): Promise<StagedTarget> {
       await client.exec(myDdl.swapSql(s.tables.map((t) => t.name), staging, target));
       await client.exec(`DROP DATABASE ${myDdl.quoteMy(staging)}`);
     },
+    close: () => closeAll(clients),
   };
 }

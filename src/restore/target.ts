@@ -31,10 +31,32 @@ export function describeTarget(target: TargetSpec): string {
   return target.engine === 'pglite' ? `embedded database in ${target.dir}` : redactUrl(target.url);
 }
 
-export async function openTarget(target: TargetSpec): Promise<StagedTarget> {
-  if (target.engine === 'postgres') return postgresStaged(await openPostgres(target.url));
-  if (target.engine === 'pglite') return postgresStaged(await openPglite(target.dir));
-  return mysqlStaged(await openMysql(target.url.replace(/^mariadb:/, 'mysql:')));
+/**
+ * Opens the target with `lanes` connections to a server (a restore loads and indexes on two at
+ * once); the embedded engine has one connection whatever is asked.
+ */
+export async function openTarget(target: TargetSpec, lanes = 1): Promise<StagedTarget> {
+  if (target.engine === 'pglite') return postgresStaged([await openPglite(target.dir)]);
+  const count = Math.max(1, lanes);
+  if (target.engine === 'postgres') return postgresStaged(await openAll(count, () => openPostgres(target.url)));
+  const url = target.url.replace(/^mariadb:/, 'mysql:');
+  const clients = await openAll(count, () => openMysql(url));
+  return mysqlStaged(clients).catch(async (error: unknown) => {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    throw error;
+  });
+}
+
+/** Opens `count` connections one after the other; if one fails, those already open are closed. */
+async function openAll<C extends { close(): Promise<void> }>(count: number, open: () => Promise<C>): Promise<C[]> {
+  const clients: C[] = [];
+  try {
+    for (let i = 0; i < count; i++) clients.push(await open());
+    return clients;
+  } catch (error) {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    throw error;
+  }
 }
 
 /** Entries of a folder; empty when it does not exist. */

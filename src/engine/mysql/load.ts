@@ -1,8 +1,9 @@
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { Readable, type Writable } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
 import { RepatriateError } from '../../core/errors.js';
 import type { Column } from '../../core/schema.js';
-import { copyLines, lineProblems, valueError, type ValueProblem } from './check.js';
+import { lineProblems, maxProblems, valueError, type ValueProblem } from './check.js';
 import { quoteMy } from './ddl.js';
 
 /**
@@ -117,44 +118,114 @@ export function loadDataSql(database: string, table: string, columns: readonly C
 }
 
 export interface LoadOptions {
-  /** Number of the first line, for messages about a table loaded in parts. Default 1. */
-  readonly firstRow?: number;
+  /**
+   * Number of the first line, for messages about a table loaded in parts. Default 1. A
+   * function is asked only when a message needs it (the parts before may still be loading).
+   */
+  readonly firstRow?: number | (() => Promise<number>);
 }
 
-/** Converts the stream line by line (check + escapes), in batches of about 256 KiB. */
-async function* converted(table: string, columns: readonly Column[], rows: AsyncIterable<string | Uint8Array>, firstRow: number, counter: { rows: number }): AsyncGenerator<Buffer> {
-  const batch: Buffer[] = [];
+/**
+ * Splits COPY text into segments of whole lines (each ends with LF), without one Buffer per
+ * line: a chunk's complete lines pass as one slice; only a line cut between two chunks is copied.
+ */
+async function* lineSegments(rows: AsyncIterable<string | Uint8Array>): AsyncGenerator<Buffer> {
+  let carry: Buffer | undefined;
+  for await (const chunk of rows) {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    if (carry) {
+      const first = data.indexOf(10);
+      if (first === -1) {
+        carry = Buffer.concat([carry, data]);
+        continue;
+      }
+      yield Buffer.concat([carry, data.subarray(0, first + 1)]);
+      carry = undefined;
+      start = first + 1;
+    }
+    const last = data.lastIndexOf(10);
+    if (last >= start) yield data.subarray(start, last + 1);
+    if (Math.max(last + 1, start) < data.length) carry = Buffer.from(data.subarray(Math.max(last + 1, start)));
+  }
+  if (carry && carry.length > 0) yield Buffer.concat([carry, Buffer.from('\n')]);
+}
+
+/** Appends a segment of whole lines to `out` with every line that holds a backslash rewritten by {@link mysqlField}; returns the bytes added. */
+function rewriteEscapes(segment: Buffer, out: Buffer[]): number {
   let size = 0;
-  let row = firstRow - 1;
-  const newline = Buffer.from('\n');
-  for await (const line of copyLines(rows)) {
-    row++;
-    const text = line.toString('utf8');
-    const problems: ValueProblem[] = lineProblems(table, columns, text, row);
-    if (problems.length > 0) throw valueError(problems);
-    if (line.indexOf(BACKSLASH) === -1) {
-      batch.push(line);
-      size += line.length;
-    } else {
-      let start = 0;
-      for (let i = 0; i <= line.length; i++) {
-        if (i === line.length || line[i] === 0x09) {
-          const field = mysqlField(line.subarray(start, i));
-          batch.push(field);
-          size += field.length;
-          if (i < line.length) batch.push(line.subarray(i, i + 1));
-          start = i + 1;
-        }
+  let run = 0;
+  for (let bs = segment.indexOf(BACKSLASH); bs !== -1; bs = segment.indexOf(BACKSLASH, run)) {
+    const lineStart = bs === 0 ? 0 : segment.lastIndexOf(10, bs - 1) + 1;
+    const lineEnd = segment.indexOf(10, bs);
+    if (lineStart > run) {
+      out.push(segment.subarray(run, lineStart));
+      size += lineStart - run;
+    }
+    let start = lineStart;
+    for (let i = lineStart; i <= lineEnd; i++) {
+      if (i === lineEnd || segment[i] === 0x09) {
+        const field = mysqlField(segment.subarray(start, i));
+        out.push(field);
+        size += field.length;
+        if (i < lineEnd) out.push(tab);
+        size += 1; // the tab, or the line's LF below
+        start = i + 1;
       }
     }
-    batch.push(newline);
-    size += 1;
-    counter.rows++;
+    out.push(newline);
+    run = lineEnd + 1;
+  }
+  if (run < segment.length) {
+    out.push(segment.subarray(run));
+    size += segment.length - run;
+  }
+  return size;
+}
+
+const tab = Buffer.from('\t');
+/** The largest chunk handed to the driver: one protocol packet each, well under any max_allowed_packet. */
+const maxChunk = 1024 * 1024;
+/** Bytes the socket may hold unsent before the stream waits for it to drain. */
+const maxUnsent = 4 * 1024 * 1024;
+const newline = Buffer.from('\n');
+
+/**
+ * Converts the stream (check + escapes), in batches of about 256 KiB. Every line is checked;
+ * lines without a backslash, nearly all of them, pass as they are. At the first line with a
+ * value MySQL cannot hold, loading stops: the rest of the part is only checked, so the message
+ * names up to {@link maxProblems} values at once, and the error aborts the LOAD.
+ */
+async function* converted(table: string, columns: readonly Column[], rows: AsyncIterable<string | Uint8Array>, firstRow: LoadOptions['firstRow'], counter: { rows: number }): AsyncGenerator<Buffer> {
+  const batch: Buffer[] = [];
+  let size = 0;
+  let row = 0;
+  const problems: ValueProblem[] = [];
+  segments: for await (const segment of lineSegments(rows)) {
+    const lines = segment.toString('utf8').split('\n');
+    lines.pop(); // the segment ends with LF
+    for (const line of lines) {
+      row++;
+      const found = lineProblems(table, columns, line, row);
+      if (found.length > 0) {
+        problems.push(...found);
+        if (problems.length >= maxProblems) break segments;
+      }
+    }
+    if (problems.length > 0) continue;
+    size += rewriteEscapes(segment, batch);
+    counter.rows += lines.length;
     if (size >= 256 * 1024) {
-      yield Buffer.concat(batch);
+      // mysql2 sends each chunk as one packet; the server drops a connection whose packet is over max_allowed_packet.
+      const data = Buffer.concat(batch);
+      for (let at = 0; at < data.length; at += maxChunk) yield data.subarray(at, at + maxChunk);
       batch.length = 0;
       size = 0;
     }
+  }
+  if (problems.length > 0) {
+    const first = typeof firstRow === 'function' ? await firstRow() : (firstRow ?? 1);
+    throw valueError(problems.map((p) => ({ ...p, row: p.row + first - 1 })));
   }
   if (batch.length > 0) yield Buffer.concat(batch);
 }
@@ -176,8 +247,17 @@ export async function loadCopyText(
   const counter = { rows: 0 };
   let streamError: unknown;
   const infile = `repatriate:${database}.${table}`;
+  // mysql2 pauses the file stream only when the socket pauses reading, never when writing lags:
+  // without this wait a whole part would pile up in the socket's buffer.
+  const socket = (conn as unknown as { connection?: { stream?: Writable } }).connection?.stream;
+  async function* paced(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      yield chunk;
+      if (socket && socket.writableLength > maxUnsent) await once(socket, 'drain');
+    }
+  }
   const factory = (): Readable => {
-    const stream = Readable.from(converted(table, columns, rows, options.firstRow ?? 1, counter));
+    const stream = Readable.from(paced(converted(table, columns, rows, options.firstRow, counter)));
     stream.on('error', (error) => {
       streamError = error;
     });

@@ -51,6 +51,22 @@ export function addPrimaryKeySql(table: Table, schema?: string): string[] {
   return table.primaryKey.length > 0 ? [`ALTER TABLE ${named(table.name, schema)} ADD ${primaryKeyClause(table)}`] : [];
 }
 
+/**
+ * The primary key built as a plain unique index, to be attached by {@link attachPrimaryKeySql}:
+ * CREATE INDEX can run beside the table's other index builds, ADD PRIMARY KEY cannot.
+ */
+export function primaryKeyIndexSql(table: Table, schema?: string): string[] {
+  if (table.primaryKey.length === 0) return [];
+  return [`CREATE UNIQUE INDEX ${quoteIdent(`${table.name}_pkey`)} ON ${named(table.name, schema)} (${table.primaryKey.map(quoteIdent).join(', ')})`];
+}
+
+/** Makes the index of {@link primaryKeyIndexSql} the primary key (catalogue only: its columns are NOT NULL already). */
+export function attachPrimaryKeySql(table: Table, schema?: string): string[] {
+  if (table.primaryKey.length === 0) return [];
+  const name = quoteIdent(`${table.name}_pkey`);
+  return [`ALTER TABLE ${named(table.name, schema)} ADD CONSTRAINT ${name} PRIMARY KEY USING INDEX ${name}`];
+}
+
 export function createIndexesSql(table: Table, schema?: string): string[] {
   return table.indexes.map(
     (index) =>
@@ -58,12 +74,17 @@ export function createIndexesSql(table: Table, schema?: string): string[] {
   );
 }
 
-export function createForeignKeysSql(table: Table, schema?: string): string[] {
+/** `notValid`: the key is recorded without checking the rows; {@link validateForeignKeysSql} checks them later. */
+export function createForeignKeysSql(table: Table, schema?: string, notValid = false): string[] {
   return table.foreignKeys.map(
     (fk) =>
       `ALTER TABLE ${named(table.name, schema)} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${fk.columns.map(quoteIdent).join(', ')}) ` +
-      `REFERENCES ${named(fk.refTable, schema)} (${fk.refColumns.map(quoteIdent).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}`,
+      `REFERENCES ${named(fk.refTable, schema)} (${fk.refColumns.map(quoteIdent).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}${notValid ? ' NOT VALID' : ''}`,
   );
+}
+
+export function validateForeignKeysSql(table: Table, schema?: string): string[] {
+  return table.foreignKeys.map((fk) => `ALTER TABLE ${named(table.name, schema)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`);
 }
 
 /** Moves identity sequences past the highest id, after rows were loaded with explicit ids. */
