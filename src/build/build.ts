@@ -2,7 +2,7 @@ import { scryptSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatVersion, indexName, tablePartName, type ArchiveIndex, type ContentsEntry, type UnsignedIndex } from '../archive/format.js';
+import { chunkSize, formatVersion, indexName, tablePartName, type ArchiveIndex, type ContentsEntry, type UnsignedIndex, type VolumeRecord } from '../archive/format.js';
 import { signJson, type SigningKey } from '../core/signing.js';
 import { ArchiveWriter } from '../archive/writer.js';
 import type { Encryption } from '../archive/volume.js';
@@ -18,6 +18,7 @@ import type { Manifest } from '../manifest/schema.js';
 import { journalName, readJournal, removeJournal, writeJournal, type Journal } from './journal.js';
 import { findKernelRelease, readReleaseSchema, updateFeedPath, type KernelRelease } from './kernel.js';
 import { compressedParts } from './parts.js';
+
 /**
  * Builds the archive of one account from a snapshot: header, on-premise schema, exclusion
  * ledger, the account's rows table by table, its files, the matching kernel, contents.json —
@@ -215,6 +216,27 @@ export async function kernelFiles(kernel: KernelRelease): Promise<{ relative: st
   return files.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
 }
 
+/** Signs the index of finished volumes and puts it in place atomically: the archive counts as complete only once index.json exists. */
+export async function writeSignedIndex(
+  dir: string,
+  given: { archiveId: string; createdAt: string; retentionDays: number; encryption: Encryption['kind']; volumes: VolumeRecord[]; sizes: UnsignedIndex['sizes']; signingKey: SigningKey },
+): Promise<ArchiveIndex> {
+  const unsigned: UnsignedIndex = {
+    format: formatVersion,
+    archiveId: given.archiveId,
+    createdAt: given.createdAt,
+    expiresAt: new Date(Date.parse(given.createdAt) + given.retentionDays * 86_400_000).toISOString(),
+    encryption: given.encryption,
+    chunkSize,
+    volumes: given.volumes,
+    sizes: given.sizes,
+  };
+  const index: ArchiveIndex = { ...unsigned, signature: { algorithm: 'ed25519', keyId: given.signingKey.keyId, value: signJson(unsigned, given.signingKey) } };
+  await writeFile(path.join(dir, `${indexName}.tmp`), JSON.stringify(index, null, 2) + '\n');
+  await rename(path.join(dir, `${indexName}.tmp`), path.join(dir, indexName));
+  return index;
+}
+
 export async function build(request: BuildRequest, prepared: Preparation): Promise<BuildResult> {
   const journal = await prepareOutput(request, prepared);
   for (const partial of (await readdir(request.out)).filter((e) => e.endsWith('.partial'))) await rm(path.join(request.out, partial));
@@ -292,19 +314,9 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
     }
 
     const { volumes } = await writer.close(rows);
-    const unsigned: UnsignedIndex = {
-      format: formatVersion,
-      archiveId: request.archiveId,
-      createdAt,
-      expiresAt: new Date(Date.parse(createdAt) + request.retentionDays * 86_400_000).toISOString(),
-      encryption: request.encryption.kind,
-      chunkSize: 64 * 1024 * 1024,
-      volumes,
-      sizes,
-    };
-    const index: ArchiveIndex = { ...unsigned, signature: { algorithm: 'ed25519', keyId: request.signingKey.keyId, value: signJson(unsigned, request.signingKey) } };
-    await writeFile(path.join(request.out, `${indexName}.tmp`), JSON.stringify(index, null, 2) + '\n');
-    await rename(path.join(request.out, `${indexName}.tmp`), path.join(request.out, indexName));
+    const index = await writeSignedIndex(request.out, {
+      archiveId: request.archiveId, createdAt, retentionDays: request.retentionDays, encryption: request.encryption.kind, volumes, sizes, signingKey: request.signingKey,
+    });
     await removeJournal(request.out);
     return { index, tables: rows, members: writer.memberCount, resumed: journal !== undefined };
   } catch (error) {

@@ -1,13 +1,13 @@
-import { stat, writeFile, rename } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatVersion, indexName, tablePartName, type ArchiveIndex, type ContentsEntry, type UnsignedIndex, type VolumeRecord } from '../archive/format.js';
+import { tablePartName, type ArchiveIndex, type ContentsEntry, type VolumeRecord } from '../archive/format.js';
 import type { Encryption } from '../archive/volume.js';
 import { ArchiveWriter } from '../archive/writer.js';
 import { prefetch } from '../core/prefetch.js';
-import { signJson, type SigningKey } from '../core/signing.js';
+import type { SigningKey } from '../core/signing.js';
 import type { SqlClient } from '../engine/types.js';
 import type { Manifest } from '../manifest/schema.js';
-import { headMembers, kernelFiles, listFiles, readFileChunks, type Preparation } from './build.js';
+import { headMembers, kernelFiles, listFiles, readFileChunks, writeSignedIndex, type Preparation } from './build.js';
 import { compressedParts } from './parts.js';
 import type { Unit } from './units.js';
 
@@ -119,19 +119,7 @@ export async function finishArchive(input: FinishInput, volumes: readonly Volume
     await writer.abort();
     throw error;
   }
-  const createdAt = input.now.toISOString();
-  const unsigned: UnsignedIndex = {
-    format: formatVersion,
-    archiveId: input.archiveId,
-    createdAt,
-    expiresAt: new Date(input.now.getTime() + input.retentionDays * 86_400_000).toISOString(),
-    encryption: input.encryption.kind,
-    chunkSize: 64 * 1024 * 1024,
-    volumes: records,
-    sizes,
-  };
-  const index: ArchiveIndex = { ...unsigned, signature: { algorithm: 'ed25519', keyId: input.signingKey.keyId, value: signJson(unsigned, input.signingKey) } };
-  await writeFile(path.join(input.dir, `${indexName}.tmp`), JSON.stringify(index, null, 2) + '\n');
-  await rename(path.join(input.dir, `${indexName}.tmp`), path.join(input.dir, indexName));
-  return index;
+  return writeSignedIndex(input.dir, {
+    archiveId: input.archiveId, createdAt: input.now.toISOString(), retentionDays: input.retentionDays, encryption: input.encryption.kind, volumes: records, sizes, signingKey: input.signingKey,
+  });
 }
