@@ -6,8 +6,8 @@ import { RepatriateError } from '../../core/errors.js';
 import type { Column, ColumnType } from '../../core/schema.js';
 import { redactUrl, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 import { capabilitiesOf, type MysqlCapabilities } from './capabilities.js';
-import { typeFromComment } from './ddl.js';
-import { selectAsCopyText } from './export.js';
+import { quoteMy, typeFromComment } from './ddl.js';
+import { selectAsCopyText, tableAsCopyText } from './export.js';
 import { loadCopyText, type LoadOptions } from './load.js';
 
 /**
@@ -122,9 +122,7 @@ class Mysql implements MysqlClient {
       if (!column.recorded) throw new Error(`column ${name}.${c} was not created by repatriate (no neutral type in its comment)`);
       return column;
     });
-    const [[current]] = (await this.connection.query('SELECT DATABASE() AS db')) as unknown as [{ db: string | null }[]];
-    const db = database ?? current?.db;
-    if (!db) throw new Error('no database selected');
+    const db = database ?? (await this.currentDatabase());
     await loadCopyText(this.connection, db, name, picked, rows);
   }
 
@@ -133,13 +131,29 @@ class Mysql implements MysqlClient {
   }
 
   async *exportRows(query: RowQuery): AsyncIterable<Uint8Array> {
+    if (query.select === '*' && query.where === 'TRUE') {
+      yield* this.tableRows(undefined, query.table);
+      return;
+    }
     const types = await this.typeMap(undefined, query.table);
     yield* selectAsCopyText(this.raw(), rowQuerySql(query), types);
   }
 
-  async *tableRows(database: string, table: string): AsyncIterable<Uint8Array> {
-    const types = await this.typeMap(database, table);
-    yield* selectAsCopyText(this.raw(), `SELECT * FROM \`${database.replace(/`/g, '``')}\`.\`${table.replace(/`/g, '``')}\``, types);
+  async *tableRows(database: string | undefined, table: string): AsyncIterable<Uint8Array> {
+    const columns = await this.columns(database, table);
+    const db = database ?? (await this.currentDatabase());
+    if (columns.every((c) => c.recorded)) {
+      yield* tableAsCopyText(this.raw(), db, table, columns);
+      return;
+    }
+    const types = new Map(columns.filter((c) => c.recorded).map((c) => [c.name, c.type]));
+    yield* selectAsCopyText(this.raw(), `SELECT * FROM ${quoteMy(db)}.${quoteMy(table)}`, types);
+  }
+
+  private async currentDatabase(): Promise<string> {
+    const [[current]] = (await this.connection.query('SELECT DATABASE() AS db')) as unknown as [{ db: string | null }[]];
+    if (!current?.db) throw new Error('no database selected');
+    return current.db;
   }
 
   /** The callback connection under the promise wrapper: its queries stream. */

@@ -1,6 +1,8 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Connection as CallbackConnection } from 'mysql2';
-import type { ColumnType } from '../../core/schema.js';
-import { quoteMy } from './ddl.js';
+import type { Column, ColumnType } from '../../core/schema.js';
+import { quoteMy, quoteMyLiteral } from './ddl.js';
 
 /**
  * The read-back: re-encodes MySQL/MariaDB rows as PostgreSQL would write them with COPY TO in
@@ -79,36 +81,203 @@ export function typeFromField(field: { type?: string; columnType?: number; lengt
   return { kind: 'text' };
 }
 
+const chunkBytes = 256 * 1024;
+
 /**
- * Streams the rows of a SELECT as COPY text lines, batched in chunks of about 256 KiB, with
- * memory bounded (the driver pauses the socket while the consumer is busy). `types` gives the
- * neutral type per result column name; others are guessed from the MySQL type.
+ * Rows in, COPY text out in chunks of about 256 KiB: each row is written straight into the
+ * current chunk by `writeRow`, so a row costs no promise, string or Buffer of its own.
  */
-export async function* selectAsCopyText(conn: CallbackConnection, sql: string, types: ReadonlyMap<string, ColumnType>): AsyncGenerator<Uint8Array> {
-  let encoders: Encoder[] | undefined;
-  const query = conn.query({ sql, rowsAsArray: true, typeCast: (field: { buffer(): Buffer | null }) => field.buffer() } as never);
-  query.on('fields', (fields: { name: string; type?: string; length?: number; characterSet?: number }[]) => {
-    encoders = fields.map((f) => encoderFor(types.get(f.name) ?? typeFromField(f)));
-  });
-  const stream = query.stream({ highWaterMark: 256 });
-  let batch = '';
-  for await (const row of stream as AsyncIterable<(Buffer | null)[]>) {
-    const enc = encoders!;
-    let line = '';
-    for (let i = 0; i < row.length; i++) {
-      if (i > 0) line += '\t';
-      line += enc[i]!(row[i] ?? null);
-    }
-    batch += `${line}\n`;
-    if (batch.length >= 256 * 1024) {
-      yield Buffer.from(batch, 'utf8');
-      batch = '';
-    }
+class CopyTextChunks extends Transform {
+  private chunk = Buffer.allocUnsafe(chunkBytes);
+  private at = 0;
+
+  constructor(private readonly writeRow: (row: (Buffer | null)[], out: CopyTextChunks) => void) {
+    super({ writableObjectMode: true, writableHighWaterMark: 256, readableHighWaterMark: 4 * chunkBytes });
   }
-  if (batch.length > 0) yield Buffer.from(batch, 'utf8');
+
+  bytes(value: Buffer): void {
+    if (this.at + value.length > this.chunk.length) this.flushChunk(value.length);
+    value.copy(this.chunk, this.at);
+    this.at += value.length;
+  }
+
+  text(value: string): void {
+    this.bytes(Buffer.from(value, 'utf8'));
+  }
+
+  byte(value: number): void {
+    if (this.at === this.chunk.length) this.flushChunk(1);
+    this.chunk[this.at++] = value;
+  }
+
+  private flushChunk(need: number): void {
+    if (this.at > 0) this.push(this.chunk.subarray(0, this.at));
+    this.chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
+    this.at = 0;
+  }
+
+  override _transform(row: (Buffer | null)[], _encoding: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.writeRow(row, this);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (this.at >= chunkBytes - 1024) this.flushChunk(0);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.at > 0) this.push(this.chunk.subarray(0, this.at));
+    done();
+  }
 }
 
-/** Every row of `database`.`table` as COPY text, in the table's column order. */
-export async function* tableAsCopyText(conn: CallbackConnection, database: string, table: string, types: ReadonlyMap<string, ColumnType>): AsyncGenerator<Uint8Array> {
-  yield* selectAsCopyText(conn, `SELECT * FROM ${quoteMy(database)}.${quoteMy(table)}`, types);
+/** A query's rows (each field its raw bytes) through `writeRow` into COPY text chunks; memory bounded by the streams' backpressure. */
+function queryAsCopyText(conn: CallbackConnection, sql: string, writeRow: (row: (Buffer | null)[], out: CopyTextChunks) => void, onFields?: (fields: MysqlField[]) => void): AsyncIterable<Buffer> {
+  const query = conn.query({ sql, rowsAsArray: true, typeCast: (field: { buffer(): Buffer | null }) => field.buffer() } as never);
+  if (onFields) query.on('fields', onFields);
+  const out = new CopyTextChunks(writeRow);
+  const rows = query.stream({ highWaterMark: 256 });
+  // pipeline() ends `out` with the rows and destroys both on a failure (or when the consumer stops early).
+  pipeline(rows, out).catch(() => undefined);
+  return out;
+}
+
+interface MysqlField {
+  readonly name: string;
+  readonly type?: string;
+  readonly length?: number;
+  readonly characterSet?: number;
+}
+
+/**
+ * Streams the rows of a SELECT as COPY text lines. `types` gives the neutral type per result
+ * column name; others are guessed from the MySQL type.
+ */
+export function selectAsCopyText(conn: CallbackConnection, sql: string, types: ReadonlyMap<string, ColumnType>): AsyncIterable<Uint8Array> {
+  let encoders: Encoder[] = [];
+  return queryAsCopyText(
+    conn,
+    sql,
+    (row, out) => {
+      for (let i = 0; i < row.length; i++) {
+        if (i > 0) out.byte(0x09);
+        out.text(encoders[i]!(row[i] ?? null));
+      }
+      out.byte(0x0a);
+    },
+    (fields) => {
+      encoders = fields.map((f) => encoderFor(types.get(f.name) ?? typeFromField(f)));
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole tables with the encoding done by the server
+
+const nullText = quoteMyLiteral('\\N');
+const tab = quoteMyLiteral('\t');
+
+/** PostgreSQL's COPY text escaping as nested REPLACEs (backslash first). Literals carry the raw control characters. */
+function escapeSql(expression: string): string {
+  return Object.entries(escapes).reduce((sql, [from, to]) => `REPLACE(${sql}, ${quoteMyLiteral(from)}, ${quoteMyLiteral(to)})`, expression);
+}
+
+const trimmedDatetime = (column: string): string => `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s.%f')))`;
+
+/**
+ * The SQL that yields a column's COPY text, as {@link encoderFor} writes it in JavaScript, for
+ * the types whose text is short: a value of these can never exceed the server's packet size.
+ * Text, JSON and binaries (unbounded) return undefined and are encoded on this side.
+ */
+function serverEncoding(column: Column): string | undefined {
+  const c = quoteMy(column.name);
+  switch (column.type.kind) {
+    case 'int16':
+    case 'int32':
+    case 'int64':
+    case 'numeric':
+    case 'date':
+      return `IFNULL(${c}, ${nullText})`;
+    case 'bool':
+      return `CASE WHEN ${c} IS NULL THEN ${nullText} WHEN ${c} = 0 THEN 'f' ELSE 't' END`;
+    case 'timestamp':
+      return `IFNULL(${trimmedDatetime(c)}, ${nullText})`;
+    case 'timestamptz':
+      return `IFNULL(CONCAT(${trimmedDatetime(c)}, '+00'), ${nullText})`;
+    case 'char':
+      return `IFNULL(${escapeSql(`RPAD(${c}, ${column.type.length}, ' ')`)}, ${nullText})`;
+    case 'varchar':
+      return `IFNULL(${escapeSql(c)}, ${nullText})`;
+    case 'text':
+    case 'json':
+    case 'bytes':
+      return undefined;
+  }
+}
+
+/** How one field of the whole-table read-back becomes COPY text: a run of columns the server already wrote, or one column encoded here. */
+type FieldWriter = (value: Buffer | null, out: CopyTextChunks) => void;
+
+/** Bytes that COPY text escapes: a value without any is written as it is, undecoded. */
+const escaped = new Uint8Array(256);
+for (const ch of Object.keys(escapes)) escaped[ch.charCodeAt(0)] = 1;
+
+function needsEscaping(value: Buffer): boolean {
+  for (let i = 0; i < value.length; i++) if (escaped[value[i]!] === 1) return true;
+  return false;
+}
+
+const nullBuffer = Buffer.from('\\N');
+
+function writeText(value: Buffer | null, out: CopyTextChunks): void {
+  if (value === null) out.bytes(nullBuffer);
+  else if (needsEscaping(value)) out.text(escapePgText(value.toString('utf8')));
+  else out.bytes(value);
+}
+
+function writeServerText(table: string): FieldWriter {
+  return (value, out) => out.bytes(value ?? tooLong(table));
+}
+
+function tooLong(table: string): never {
+  throw new Error(`a row of ${table} is longer than the server's max_allowed_packet once written as COPY text; raise max_allowed_packet`);
+}
+
+/**
+ * Every row of `database`.`table` as COPY text, in the table's column order. The server writes
+ * the text of short columns (numbers, dates, flags, CHAR and VARCHAR): mysql2 then parses one
+ * field per run of them instead of one per column, and this side only escapes long text and
+ * hex-encodes binaries.
+ */
+export function tableAsCopyText(conn: CallbackConnection, database: string, table: string, columns: readonly Column[]): AsyncIterable<Uint8Array> {
+  const writers: FieldWriter[] = [];
+  const select: string[] = [];
+  let run: string[] = [];
+  const endRun = (): void => {
+    if (run.length === 0) return;
+    select.push(run.length === 1 ? run[0]! : `CONCAT_WS(${tab}, ${run.join(', ')})`);
+    writers.push(writeServerText(table));
+    run = [];
+  };
+  for (const column of columns) {
+    const sql = serverEncoding(column);
+    if (sql !== undefined) {
+      run.push(sql);
+      continue;
+    }
+    endRun();
+    select.push(quoteMy(column.name));
+    const encode = encoderFor(column.type);
+    writers.push(column.type.kind === 'bytes' ? (value, out) => out.text(encode(value)) : writeText);
+  }
+  endRun();
+  return queryAsCopyText(conn, `SELECT ${select.join(', ')} FROM ${quoteMy(database)}.${quoteMy(table)}`, (row, out) => {
+    for (let i = 0; i < row.length; i++) {
+      if (i > 0) out.byte(0x09);
+      writers[i]!(row[i] ?? null, out);
+    }
+    out.byte(0x0a);
+  });
 }
