@@ -8,7 +8,7 @@ import { downloadArchive } from '../src/archive/download.js';
 import { checkVolume } from '../src/archive/reader.js';
 import { verifyArchive } from '../src/archive/verify.js';
 import { errorCodes, type RepatriateError } from '../src/core/errors.js';
-import { trustedVendorKeys } from '../src/cli/commands/archive.js';
+import { trustedVendorKeys } from '../src/cli/trusted-keys.js';
 import { silentProgress } from '../src/core/progress.js';
 import { initCloud, withCloud } from '../src/platform/cloud.js';
 import { setCloudPassword } from '../src/platform/passwords.js';

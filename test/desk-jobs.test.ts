@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { after, before, describe, test } from 'node:test';
 import { downloadArchive } from '../src/archive/download.js';
 import { verifyArchive } from '../src/archive/verify.js';
-import { trustedVendorKeys } from '../src/cli/commands/archive.js';
+import { trustedVendorKeys } from '../src/cli/trusted-keys.js';
 import { loadOrCreateSigningKey } from '../src/core/keystore.js';
 import { silentProgress } from '../src/core/progress.js';
 import { encodeLicense } from '../src/license/key.js';

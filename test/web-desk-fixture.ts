@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { vendorDir } from '../src/cli/commands/archive.js';
+import { vendorDir } from '../src/cli/trusted-keys.js';
 import { loadOrCreateSigningKey } from '../src/core/keystore.js';
 import { silentProgress } from '../src/core/progress.js';
 import type { SigningKey } from '../src/core/signing.js';

@@ -1,18 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { errorCodes } from '../core/errors.js';
-import { archiveCommands } from './commands/archive.js';
-import { assessCommand } from './commands/assess.js';
-import { cloudCommand } from './commands/cloud.js';
-import { demoCommand } from './commands/demo.js';
-import { deskCommand } from './commands/desk.js';
-import { downloadCommand } from './commands/download.js';
-import { licenseCommand } from './commands/license.js';
-import { operatorCommand } from './commands/operator.js';
-import { onpremCommand } from './commands/onprem.js';
-import { restoreCommand } from './commands/restore.js';
-import { serveCommand } from './commands/serve.js';
-import { workerCommand } from './commands/worker.js';
 import { reportError } from './output.js';
 
 const program = new Command('repatriate')
@@ -21,18 +9,30 @@ const program = new Command('repatriate')
   .showHelpAfterError('(add --help for usage)')
   .addHelpText('after', '\nState lives in $REPATRIATE_HOME (default ./.repatriate). Exit codes: docs/errors.md.');
 
-program.addCommand(cloudCommand());
-for (const command of archiveCommands()) program.addCommand(command);
-program.addCommand(restoreCommand());
-program.addCommand(licenseCommand());
-program.addCommand(assessCommand());
-program.addCommand(operatorCommand());
-program.addCommand(deskCommand());
-program.addCommand(serveCommand());
-program.addCommand(workerCommand());
-program.addCommand(downloadCommand());
-program.addCommand(onpremCommand());
-program.addCommand(demoCommand());
+/**
+ * Each command's module, loaded only when needed: the desk's and the assistant's servers pull in
+ * large libraries (fastify, the S3 client, ACME, X.509) whose loading alone took two seconds,
+ * which every `build` and `restore` paid before its first row. The listed order is --help's.
+ */
+const commands: readonly (readonly [names: readonly string[], load: () => Promise<Command[]>])[] = [
+  [['cloud'], async () => [(await import('./commands/cloud.js')).cloudCommand()]],
+  [['plan', 'build', 'inspect', 'verify'], async () => (await import('./commands/archive.js')).archiveCommands()],
+  [['restore'], async () => [(await import('./commands/restore.js')).restoreCommand()]],
+  [['license'], async () => [(await import('./commands/license.js')).licenseCommand()]],
+  [['assess'], async () => [(await import('./commands/assess.js')).assessCommand()]],
+  [['operator'], async () => [(await import('./commands/operator.js')).operatorCommand()]],
+  [['desk'], async () => [(await import('./commands/desk.js')).deskCommand()]],
+  [['serve'], async () => [(await import('./commands/serve.js')).serveCommand()]],
+  [['worker'], async () => [(await import('./commands/worker.js')).workerCommand()]],
+  [['download'], async () => [(await import('./commands/download.js')).downloadCommand()]],
+  [['onprem'], async () => [(await import('./commands/onprem.js')).onpremCommand()]],
+  [['demo'], async () => [(await import('./commands/demo.js')).demoCommand()]],
+];
+
+// The first argument that is not an option names the command; without a known one (--help, a typo) every command loads.
+const named = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+const wanted = commands.filter(([names]) => named !== undefined && names.includes(named));
+for (const [, load] of wanted.length > 0 ? wanted : commands) for (const command of await load()) program.addCommand(command);
 
 // Every command, however deep, reports usage errors the same way and lets us pick the exit code.
 const configure = (command: Command): void => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { trustedKeys, loadOrCreateSigningKey } from '../../core/keystore.js';
+import { loadOrCreateSigningKey } from '../../core/keystore.js';
 import { chosenScryptLogN, generatePassword, generatedScryptLogN } from '../../archive/password.js';
 import type { Secret } from '../../archive/reader.js';
 import { inspectArchive, verifyArchive } from '../../archive/verify.js';
@@ -19,18 +19,10 @@ import { referenceManifest } from '../../platform/manifest.js';
 import { accountFilesDir, openSnapshot } from '../../platform/snapshot.js';
 import { editions, type LicenseEdition } from '../../license/key.js';
 import { formatTable, print, printJson } from '../output.js';
+import { trustedVendorKeys, vendorDir } from '../trusted-keys.js';
 import { accountAddress, nightOption, sizeOption } from '../options.js';
 
 /** `plan`, `build`, `inspect`, `verify`: the vendor's side of an archive and its checks (B3). */
-export function vendorDir(home: string): string {
-  return path.join(home, 'vendor');
-}
-
-/** Keys an archive may be signed with: the vendor's own, and those placed in the trust folder. */
-export async function trustedVendorKeys(home: string): Promise<Awaited<ReturnType<typeof trustedKeys>>> {
-  return trustedKeys([vendorDir(home), path.join(home, 'trusted-keys')], 'signing-key');
-}
-
 /**
  * The generated password of an archive, kept in the vendor's folder (mode 0600) so an
  * interrupted build resumes with it; created on first use.

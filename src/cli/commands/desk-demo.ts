@@ -12,7 +12,7 @@ import { openDesk } from '../../workflow/desk.js';
 import type { Notice } from '../../workflow/notifications.js';
 import { print } from '../output.js';
 import { printAssessment } from './assess.js';
-import { trustedVendorKeys, vendorDir } from './archive.js';
+import { trustedVendorKeys, vendorDir } from '../trusted-keys.js';
 
 /**
  * The desk's part of the story on an existing reference cloud: license → assessment → request

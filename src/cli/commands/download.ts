@@ -7,7 +7,7 @@ import { repatriateHome } from '../../core/home.js';
 import { formatBytes } from '../../core/size.js';
 import { accountAddress, positiveInt } from '../options.js';
 import { print, printJson } from '../output.js';
-import { trustedVendorKeys } from './archive.js';
+import { trustedVendorKeys } from '../trusted-keys.js';
 
 /**
  * `repatriate download`: the customer fetches the archive of a ready request from the vendor

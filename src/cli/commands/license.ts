@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadOrCreateSigningKey, trustedKeys } from '../../core/keystore.js';
+import { loadOrCreateSigningKey } from '../../core/keystore.js';
 import { repatriateHome } from '../../core/home.js';
 import { decodeLicense, editions, encodeLicense } from '../../license/key.js';
 import { print, printJson } from '../output.js';
@@ -10,12 +10,7 @@ import { userInfo } from 'node:os';
 import { errorCodes } from '../../core/errors.js';
 import { deskStoreExists, deskStoreLocation } from '../../workflow/store/store.js';
 import { withDesk } from './desk-common.js';
-import { vendorDir } from './archive.js';
-
-/** Where the customer's side finds the vendor's license public keys. */
-export async function trustedLicenseKeys(home: string): Promise<Awaited<ReturnType<typeof trustedKeys>>> {
-  return trustedKeys([vendorDir(home), path.join(home, 'trusted-keys')], 'license-key');
-}
+import { trustedLicenseKeys, vendorDir } from '../trusted-keys.js';
 
 function editionOption(value: string): (typeof editions)[number] {
   if (!(editions as readonly string[]).includes(value)) throw new InvalidArgumentError(`"${value}" is not an edition (${editions.join(', ')})`);

@@ -10,8 +10,7 @@ import type { LoadEvent } from '../../restore/load.js';
 import { restore, type RestoreResult } from '../../restore/restore.js';
 import { describeTarget, parseTarget } from '../../restore/target.js';
 import { formatTable, print, printJson } from '../output.js';
-import { trustedVendorKeys } from './archive.js';
-import { trustedLicenseKeys } from './license.js';
+import { trustedLicenseKeys, trustedVendorKeys } from '../trusted-keys.js';
 
 /** `repatriate restore`: the customer's side — needs only the archive, the license key and the password (R1). */
 function loadPrinter(json: boolean): (event: LoadEvent) => void {
