@@ -7,7 +7,7 @@ import { signJson, type SigningKey } from '../core/signing.js';
 import { ArchiveWriter } from '../archive/writer.js';
 import type { Encryption } from '../archive/volume.js';
 import { RepatriateError } from '../core/errors.js';
-import { prefetch } from '../core/prefetch.js';
+import { inOrder } from '../core/ordered-lanes.js';
 import type { Schema } from '../core/schema.js';
 import { introspect, serverVersion } from '../engine/postgres/introspect.js';
 import { quoteIdent, rowQuerySql, type SqlClient } from '../engine/types.js';
@@ -17,7 +17,7 @@ import { classify, type MigrationPlan } from '../manifest/plan.js';
 import type { Manifest } from '../manifest/schema.js';
 import { journalName, readJournal, removeJournal, writeJournal, type Journal } from './journal.js';
 import { findKernelRelease, readReleaseSchema, updateFeedPath, type KernelRelease } from './kernel.js';
-import { compressedParts } from './parts.js';
+import { compressedParts, type CompressedPart } from './parts.js';
 
 /**
  * Builds the archive of one account from a snapshot: header, on-premise schema, exclusion
@@ -26,6 +26,8 @@ import { compressedParts } from './parts.js';
  */
 export interface BuildRequest {
   readonly db: SqlClient;
+  /** Further connections to the same snapshot: tables are read on all of them at once. */
+  readonly readers?: readonly SqlClient[];
   readonly manifest: Manifest;
   readonly kernelStore: string;
   readonly account: string;
@@ -42,6 +44,14 @@ export interface BuildRequest {
   readonly retentionDays: number;
   readonly onEvent?: (event: BuildEvent) => void;
 }
+
+/** What the build reads ahead of the archive writer, in archive order. */
+type Produced =
+  | { readonly kind: 'head'; readonly members: readonly { readonly name: string; readonly body: Buffer }[] }
+  | { readonly kind: 'part'; readonly table: string; readonly part: CompressedPart };
+
+/** Compressed parts the lanes may hold ahead of the writer (besides the part each is compressing). */
+const readAheadBudget = 48 * 1024 * 1024;
 
 export type BuildEvent =
   | { readonly type: 'resume'; readonly volumes: number; readonly members: number }
@@ -264,36 +274,57 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
 
   try {
     const { plan, kernel } = prepared;
-    for (const member of await headMembers(request, prepared)) {
-      if (!skip()) await writer.addBuffer(member.name, member.body);
-    }
-
     const rows: Record<string, number> = {};
     const sizes = { rows: 0, files: 0, kernel: 0 };
+    const readers = [request.db, ...(request.readers ?? [])];
+    /** Parts of the tables a resumed build does not read again; they follow the head members. */
+    let completeParts = 0;
+    // The ledger counts and the tables are read on every connection at once, handed on in archive order.
+    const producers: ((lane: number) => AsyncIterable<Produced>)[] = [
+      async function* (lane) {
+        yield { kind: 'head', members: await headMembers({ ...request, db: readers[lane]! }, prepared) };
+      },
+    ];
     for (const entry of plan.exports) {
-      rows[entry.target.name] = 0;
+      const table = entry.target.name;
+      rows[table] = 0;
       if (!entry.query) continue;
-      const partsDone = done.filter((m) => m.name.startsWith(`tables/${entry.target.name}/`));
-      const tableComplete = partsDone.length > 0 && done.length > ordinal + partsDone.length;
-      if (tableComplete) {
-        ordinal += partsDone.length;
-        rows[entry.target.name] = partsDone.reduce((sum, m) => sum + (m.rows ?? 0), 0);
-        sizes.rows += partsDone.reduce((sum, m) => sum + (m.raw ?? 0), 0);
+      const partsDone = done.flatMap((m, at) => (m.name.startsWith(`tables/${table}/`) ? [{ m, at }] : []));
+      // Every part of this table was written and the archive went on after it: nothing to read again.
+      if (partsDone.length > 0 && partsDone.at(-1)!.at < done.length - 1) {
+        completeParts += partsDone.length;
+        rows[table] = partsDone.reduce((sum, { m }) => sum + (m.rows ?? 0), 0);
+        sizes.rows += partsDone.reduce((sum, { m }) => sum + (m.raw ?? 0), 0);
         continue;
       }
-      let part = 0;
-      let bytes = 0;
-      let raw = 0;
-      // The next part is read and compressed while this one is encrypted and written.
-      for await (const compressed of prefetch(compressedParts(request.db.exportRows(entry.query), request.partBytes))) {
-        rows[entry.target.name]! += compressed.rows;
-        bytes += compressed.size;
-        raw += compressed.raw;
-        sizes.rows += compressed.raw;
-        if (!skip()) await writer.addStream(tablePartName(entry.target.name, part), compressed.size, (async function* () { yield* compressed.chunks; })(), { rows: compressed.rows, raw: compressed.raw });
-        part++;
-        request.onEvent?.({ type: 'table', table: entry.target.name, rows: rows[entry.target.name]!, bytes, raw });
+      const query = entry.query;
+      producers.push(async function* (lane) {
+        for await (const part of compressedParts(readers[lane]!.exportRows(query), request.partBytes)) yield { kind: 'part', table, part };
+      });
+    }
+
+    const progressOf = new Map<string, { bytes: number; raw: number; part: number }>();
+    for await (const produced of inOrder(producers, { lanes: readers.length, budget: readAheadBudget, sizeOf: (p) => (p.kind === 'part' ? p.part.size : 0) })) {
+      if (produced.kind === 'head') {
+        for (const member of produced.members) {
+          if (!skip()) await writer.addBuffer(member.name, member.body);
+        }
+        ordinal += completeParts;
+        continue;
       }
+      const { table, part } = produced;
+      const progress = progressOf.get(table) ?? { bytes: 0, raw: 0, part: 0 };
+      progressOf.set(table, progress);
+      // A resumed table is read again from its start; the parts already in complete volumes are not written twice.
+      if (!skip()) {
+        await writer.addStream(tablePartName(table, progress.part), part.size, (async function* () { yield* part.chunks; })(), { rows: part.rows, raw: part.raw });
+      }
+      rows[table]! += part.rows;
+      progress.bytes += part.size;
+      progress.raw += part.raw;
+      progress.part++;
+      sizes.rows += part.raw;
+      request.onEvent?.({ type: 'table', table, rows: rows[table]!, bytes: progress.bytes, raw: progress.raw });
     }
 
     let fileCount = 0;

@@ -54,12 +54,20 @@ function recipientOption(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-async function withSnapshot<T>(home: string, night: string, work: (db: Awaited<ReturnType<typeof openSnapshot>>['db'], takenAt: string) => Promise<T>): Promise<T> {
+type SnapshotDb = Awaited<ReturnType<typeof openSnapshot>>['db'];
+
+/**
+ * Opens the snapshot for `work`. `readers` further connections are opened to a server snapshot
+ * (tables are then read on all of them at once); the embedded engine has only the one.
+ */
+async function withSnapshot<T>(home: string, night: string, work: (db: SnapshotDb, takenAt: string, readers: SnapshotDb[]) => Promise<T>, readers = 0): Promise<T> {
   const snapshot = await openSnapshot(home, night);
+  const extra: SnapshotDb[] = [];
   try {
-    return await work(snapshot.db, snapshot.meta.takenAt);
+    if (snapshot.meta.database.engine === 'postgres') for (let i = 0; i < readers; i++) extra.push((await openSnapshot(home, night)).db);
+    return await work(snapshot.db, snapshot.meta.takenAt, extra);
   } finally {
-    await snapshot.db.close();
+    for (const db of [snapshot.db, ...extra]) await db.close();
   }
 }
 
@@ -136,7 +144,7 @@ export function archiveCommands(): Command[] {
     .action(async (opts: { account: string; snapshot: string; out: string; passwordFile?: string; recipient?: string[]; volumeSize: number; partSize: number; edition?: LicenseEdition; json: boolean }) => {
       const home = repatriateHome();
       const out = path.resolve(opts.out);
-      const result = await withSnapshot(home, opts.snapshot, async (db, takenAt) => {
+      const result = await withSnapshot(home, opts.snapshot, async (db, takenAt, readers) => {
         const manifest = referenceManifest();
         const prepared = await prepare(db, manifest, cloudPaths(home).kernel, opts.account, editionOf(opts));
         const archiveId = (await readJournal(out))?.archiveId ?? randomUUID();
@@ -154,7 +162,7 @@ export function archiveCommands(): Command[] {
         const estimate = !opts.json && process.stderr.isTTY ? (await planBuild(db, prepared, accountFilesDir(home, opts.snapshot, opts.account))).estimatedBytes : undefined;
         const built = await build(
           {
-            db, manifest, kernelStore: cloudPaths(home).kernel, account: opts.account, snapshot: { night: opts.snapshot, takenAt },
+            db, readers, manifest, kernelStore: cloudPaths(home).kernel, account: opts.account, snapshot: { night: opts.snapshot, takenAt },
             filesDir: accountFilesDir(home, opts.snapshot, opts.account), out, archiveId, encryption,
             volumeSize: opts.volumeSize, partBytes: opts.partSize, signingKey: await loadOrCreateSigningKey(vendorDir(home)),
             now: new Date(), retentionDays: 7, onEvent: eventPrinter(opts.json, estimate),
@@ -162,7 +170,7 @@ export function archiveCommands(): Command[] {
           prepared,
         );
         return { ...built, passwordFile };
-      });
+      }, 1);
       const bytes = result.index.volumes.reduce((a, v) => a + v.size, 0);
       if (opts.json) {
         return printJson({ archiveId: result.index.archiveId, out, resumed: result.resumed, volumes: result.index.volumes.map(({ name, size, sha256 }) => ({ name, size, sha256 })), bytes, tables: result.tables, members: result.members, expiresAt: result.index.expiresAt, passwordFile: result.passwordFile ?? null });
