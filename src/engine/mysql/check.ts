@@ -187,3 +187,114 @@ export async function checkValues(table: string, columns: readonly Column[], row
   if (problems.length > 0) throw valueError(problems);
   return row - firstRow + 1;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The fast path: one pass over a line's bytes that proves the common values fit without
+// decoding the line. It answers only "fits for certain"; anything else goes to
+// lineProblems, which decides and names the problem. So fast and exact can never disagree
+// on a value that is refused: fieldFits(column, …) implies fieldProblem(column, …) is undefined.
+
+const DIGIT_0 = 0x30;
+const isDigit = (b: number | undefined): boolean => b !== undefined && b >= DIGIT_0 && b <= 0x39;
+/** Digits an integer kind always holds, whatever they are (int16 up to 9999, …). */
+const safeDigits = { int16: 4, int32: 9, int64: 18 } as const;
+
+function digitsRun(data: Uint8Array, from: number, end: number): number {
+  let i = from;
+  while (i < end && isDigit(data[i])) i++;
+  return i - from;
+}
+
+function twoDigits(data: Uint8Array, at: number): number {
+  return (data[at]! - DIGIT_0) * 10 + (data[at + 1]! - DIGIT_0);
+}
+
+/** yyyy-mm-dd at `at` with a year of 1000..9999, month 1..12 and day 1..31, as inCalendar wants. */
+function dateFits(data: Uint8Array, at: number): boolean {
+  if (digitsRun(data, at, at + 4) !== 4 || data[at + 4] !== 0x2d || digitsRun(data, at + 5, at + 7) !== 2 || data[at + 7] !== 0x2d || digitsRun(data, at + 8, at + 10) !== 2) return false;
+  if (data[at] === DIGIT_0) return false;
+  const month = twoDigits(data, at + 5);
+  const day = twoDigits(data, at + 8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/** yyyy-mm-dd hh:mm:ss[.f{1,6}] filling exactly [start, end). */
+function timestampFits(data: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < 19 || length === 20 || length > 26) return false;
+  if (!dateFits(data, start) || data[start + 10] !== 0x20) return false;
+  if (digitsRun(data, start + 11, start + 13) !== 2 || data[start + 13] !== 0x3a || digitsRun(data, start + 14, start + 16) !== 2 || data[start + 16] !== 0x3a || digitsRun(data, start + 17, start + 19) !== 2) return false;
+  return length === 19 || (data[start + 19] === 0x2e && digitsRun(data, start + 20, end) === length - 20);
+}
+
+function isHex(b: number): boolean {
+  return (b >= DIGIT_0 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46);
+}
+
+/** True when the escaped field [start, end) certainly fits the column; false means "ask fieldProblem". */
+export function fieldFits(column: Column, data: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 2 && data[start] === 0x5c && data[start + 1] === 0x4e) return column.nullable;
+  const type = column.type;
+  switch (type.kind) {
+    case 'text':
+    case 'json':
+      return true;
+    case 'int16':
+    case 'int32':
+    case 'int64': {
+      const from = data[start] === 0x2d ? start + 1 : start;
+      const digits = digitsRun(data, from, end);
+      return digits > 0 && from + digits === end && digits <= safeDigits[type.kind];
+    }
+    case 'numeric': {
+      const from = data[start] === 0x2d ? start + 1 : start;
+      const integer = digitsRun(data, from, end);
+      if (integer === 0 || integer > type.precision - type.scale) return false;
+      if (from + integer === end) return true;
+      if (data[from + integer] !== 0x2e) return false;
+      const fraction = digitsRun(data, from + integer + 1, end);
+      return fraction > 0 && from + integer + 1 + fraction === end && fraction <= type.scale;
+    }
+    case 'char':
+    case 'varchar':
+      // Characters never outnumber bytes, escaped or not.
+      return length <= type.length;
+    case 'bool':
+      return length === 1 && (data[start] === 0x74 || data[start] === 0x66);
+    case 'date':
+      return length === 10 && dateFits(data, start);
+    case 'timestamp':
+      return timestampFits(data, start, end);
+    case 'timestamptz':
+      return length > 3 && data[end - 3] === 0x2b && data[end - 2] === DIGIT_0 && data[end - 1] === DIGIT_0 && timestampFits(data, start, end - 3);
+    case 'bytes': {
+      if (length < 3 || (length - 3) % 2 !== 0 || data[start] !== 0x5c || data[start + 1] !== 0x5c || data[start + 2] !== 0x78) return false;
+      for (let i = start + 3; i < end; i++) if (!isHex(data[i]!)) return false;
+      return true;
+    }
+  }
+}
+
+/** True when every field of the line [start, end) (without its LF) certainly fits its column. */
+export function lineFits(columns: readonly Column[], data: Uint8Array, start: number, end: number): boolean {
+  let fieldStart = start;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    let fieldEnd = end;
+    if (i < columns.length - 1) {
+      fieldEnd = data.indexOf(0x09, fieldStart);
+      if (fieldEnd === -1 || fieldEnd > end) return false;
+    } else if (columns.length > 1) {
+      // A tab in the last field means more fields than columns. The search stops at the next
+      // line's first tab at the latest, since every line of a table with several columns has one.
+      const extra = data.indexOf(0x09, fieldStart);
+      if (extra !== -1 && extra < end) return false;
+    } else {
+      for (let b = fieldStart; b < end; b++) if (data[b] === 0x09) return false;
+    }
+    if (!(column.nullable && (column.type.kind === 'text' || column.type.kind === 'json')) && !fieldFits(column, data, fieldStart, fieldEnd)) return false;
+    fieldStart = fieldEnd + 1;
+  }
+  return true;
+}
