@@ -129,6 +129,23 @@ export async function openSnapshot(home: string, at: string): Promise<{ meta: Sn
   return { meta, db, filesDir: snapshotFilesDir(home, at) };
 }
 
+/**
+ * Further read-only connections to a snapshot on a server, so a build reads tables on several
+ * at once; none for the embedded engine, which serves a single connection.
+ */
+export async function openExtraReaders(home: string, at: string, count: number): Promise<SqlClient[]> {
+  const meta = await readSnapshotMeta(home, at);
+  if (meta.database.engine !== 'postgres') return [];
+  const readers: SqlClient[] = [];
+  try {
+    for (let i = 0; i < count; i++) readers.push((await openSnapshot(home, at)).db);
+  } catch (error) {
+    for (const db of readers) await db.close().catch(() => undefined);
+    throw error;
+  }
+  return readers;
+}
+
 /** The account's uploaded files in a snapshot: what an on-premise installation has as its upload folder. */
 export function accountFilesDir(home: string, at: string, address: string): string {
   return path.join(snapshotFilesDir(home, at), new URL(address).host, 'upload');

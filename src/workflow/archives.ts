@@ -12,7 +12,7 @@ import { loadOrCreateSigningKey } from '../core/keystore.js';
 import type { Mailer } from '../core/mail.js';
 import { cloudPaths } from '../platform/cloud.js';
 import { referenceManifest } from '../platform/manifest.js';
-import { accountFilesDir, openSnapshot, readSnapshotMeta, takeSnapshot } from '../platform/snapshot.js';
+import { accountFilesDir, openExtraReaders, openSnapshot, readSnapshotMeta, takeSnapshot } from '../platform/snapshot.js';
 import type { LicenseEdition } from '../license/key.js';
 import { appendAudit } from './audit.js';
 import type { Principal } from './auth.js';
@@ -25,6 +25,7 @@ import { visibleRequest } from './requests.js';
 import type { ServerKey } from './server-key.js';
 import { transition, type RequestState } from './states.js';
 import type { DeskStore, Sql } from './store/store.js';
+import type { SqlClient } from '../engine/types.js';
 import { LocalArchiveStore } from './archive-store/local.js';
 import type { ArchiveStore, ByteSpan } from './archive-store/store.js';
 import type { JobQueue } from './jobs/queue.js';
@@ -267,7 +268,9 @@ export class ArchiveService {
   private async buildArchive(id: number, accountUrl: string, edition: LicenseEdition, night: string, out: string, archiveId: string, passphrase: string): Promise<{ volumes: number; bytes: number; resumed: boolean }> {
     const home = this.o.home;
     const snapshot = await openSnapshot(home, night);
+    let readers: SqlClient[] = [];
     try {
+      readers = await openExtraReaders(home, night, 1);
       const manifest = referenceManifest();
       const filesDir = accountFilesDir(home, night, accountUrl);
       const prepared = await prepare(snapshot.db, manifest, cloudPaths(home).kernel, accountUrl, { edition });
@@ -276,7 +279,7 @@ export class ArchiveService {
       const progress = this.progressRecorder(id);
       const result = await build(
         {
-          db: snapshot.db, manifest, kernelStore: cloudPaths(home).kernel, account: accountUrl, snapshot: { night, takenAt: snapshot.meta.takenAt }, filesDir, out, archiveId,
+          db: snapshot.db, readers, manifest, kernelStore: cloudPaths(home).kernel, account: accountUrl, snapshot: { night, takenAt: snapshot.meta.takenAt }, filesDir, out, archiveId,
           encryption: { kind: 'passphrase', passphrase, scryptLogN: generatedScryptLogN }, volumeSize: this.o.volumeSize ?? 1024 ** 3, partBytes: 32 * 1024 ** 2,
           signingKey: await loadOrCreateSigningKey(path.join(home, 'vendor')), now: this.now(), retentionDays, onEvent: progress.onEvent,
         },
@@ -285,7 +288,7 @@ export class ArchiveService {
       await progress.flush();
       return { volumes: result.index.volumes.length, bytes: result.index.volumes.reduce((a, v) => a + v.size, 0), resumed: result.resumed };
     } finally {
-      await snapshot.db.close();
+      for (const db of [snapshot.db, ...readers]) await db.close();
     }
   }
 

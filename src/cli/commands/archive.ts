@@ -16,7 +16,7 @@ import { terminalProgress } from '../../core/progress.js';
 import { formatBytes, parseSize } from '../../core/size.js';
 import { cloudPaths } from '../../platform/cloud.js';
 import { referenceManifest } from '../../platform/manifest.js';
-import { accountFilesDir, openSnapshot } from '../../platform/snapshot.js';
+import { accountFilesDir, openExtraReaders, openSnapshot } from '../../platform/snapshot.js';
 import { editions, type LicenseEdition } from '../../license/key.js';
 import { formatTable, print, printJson } from '../output.js';
 import { trustedVendorKeys, vendorDir } from '../trusted-keys.js';
@@ -56,15 +56,12 @@ function recipientOption(value: string, previous: string[] = []): string[] {
 
 type SnapshotDb = Awaited<ReturnType<typeof openSnapshot>>['db'];
 
-/**
- * Opens the snapshot for `work`. `readers` further connections are opened to a server snapshot
- * (tables are then read on all of them at once); the embedded engine has only the one.
- */
+/** Opens the snapshot for `work`, with `readers` further connections where the engine allows them (openExtraReaders). */
 async function withSnapshot<T>(home: string, night: string, work: (db: SnapshotDb, takenAt: string, readers: SnapshotDb[]) => Promise<T>, readers = 0): Promise<T> {
   const snapshot = await openSnapshot(home, night);
-  const extra: SnapshotDb[] = [];
+  let extra: SnapshotDb[] = [];
   try {
-    if (snapshot.meta.database.engine === 'postgres') for (let i = 0; i < readers; i++) extra.push((await openSnapshot(home, night)).db);
+    extra = await openExtraReaders(home, night, readers);
     return await work(snapshot.db, snapshot.meta.takenAt, extra);
   } finally {
     for (const db of [snapshot.db, ...extra]) await db.close();
