@@ -182,7 +182,7 @@ export async function checkValues(table: string, columns: readonly Column[], row
   let row = firstRow - 1;
   for await (const line of copyLines(rows)) {
     row++;
-    if (problems.length < maxProblems) problems.push(...lineProblems(table, columns, line.toString('utf8'), row));
+    if (problems.length < maxProblems) problems.push(...problemsInLine(table, columns, line, 0, line.length, row));
   }
   if (problems.length > 0) throw valueError(problems);
   return row - firstRow + 1;
@@ -297,4 +297,9 @@ export function lineFits(columns: readonly Column[], data: Uint8Array, start: nu
     fieldStart = fieldEnd + 1;
   }
   return true;
+}
+
+/** The problems of the line [start, end) of `data`: none when its bytes prove it fits, else what the exact check finds. */
+export function problemsInLine(table: string, columns: readonly Column[], data: Buffer, start: number, end: number, row: number): readonly ValueProblem[] {
+  return lineFits(columns, data, start, end) ? none : lineProblems(table, columns, data.toString('utf8', start, end), row);
 }

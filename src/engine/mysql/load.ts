@@ -3,7 +3,7 @@ import { Readable, type Writable } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
 import { RepatriateError } from '../../core/errors.js';
 import type { Column } from '../../core/schema.js';
-import { lineFits, lineProblems, maxProblems, valueError, type ValueProblem } from './check.js';
+import { maxProblems, problemsInLine, valueError, type ValueProblem } from './check.js';
 import { quoteMy } from './ddl.js';
 
 /**
@@ -206,9 +206,7 @@ async function* converted(table: string, columns: readonly Column[], rows: Async
     for (let start = 0, end = segment.indexOf(10); end !== -1; start = end + 1, end = segment.indexOf(10, start)) {
       row++;
       lines++;
-      // Nearly every line is proven to fit on its bytes; only the others are decoded and checked exactly.
-      if (lineFits(columns, segment, start, end)) continue;
-      const found = lineProblems(table, columns, segment.toString('utf8', start, end), row);
+      const found = problemsInLine(table, columns, segment, start, end, row);
       if (found.length > 0) {
         problems.push(...found);
         if (problems.length >= maxProblems) break segments;
