@@ -3,6 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ArchiveWriter } from '../src/archive/writer.js';
+import { contentsName, tableOfPart, type ArchiveIndex } from '../src/archive/format.js';
+import { readVolume } from '../src/archive/reader.js';
+import { writeSignedIndex } from '../src/build/build.js';
+import { loadOrCreateSigningKey } from '../src/core/keystore.js';
 import { silentProgress } from '../src/core/progress.js';
 import { createDatabase } from '../src/engine/postgres/admin.js';
 import { openPostgres } from '../src/engine/postgres/client.js';
@@ -291,6 +296,33 @@ describe('restore', () => {
       await refused(`damaged-${label}`, async ({ url, dataDir }) => restoreArgs(url, dataDir, [], copy), code, message);
       await rm(copy, { recursive: true });
     }
+  });
+
+  test('R4 a signed archive whose table part follows the files is refused; the target stays empty', async () => {
+    await refused('reordered', async ({ url, dataDir }) => {
+      // The same members, re-encrypted and signed by the vendor, with the last table part moved after the first file.
+      const index = JSON.parse(await readFile(path.join(f.archive, 'index.json'), 'utf8')) as ArchiveIndex;
+      const members: { name: string; body: Buffer }[] = [];
+      for (const volume of index.volumes) {
+        for await (const member of readVolume(path.join(f.archive, volume.name), { passphrase: password })) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of member.stream) chunks.push(chunk);
+          if (member.name !== contentsName) members.push({ name: member.name, body: Buffer.concat(chunks) });
+        }
+      }
+      const lastPart = members.findLastIndex((m) => tableOfPart(m.name) !== undefined);
+      const firstFile = members.findIndex((m) => m.name.startsWith('files/'));
+      assert.ok(lastPart > 0 && firstFile > lastPart, 'the archive holds table parts, then files');
+      const [moved] = members.splice(lastPart, 1);
+      members.splice(firstFile, 0, moved!);
+      const copy = path.join(f.home, 'reordered-archive');
+      await mkdir(copy);
+      const writer = new ArchiveWriter({ dir: copy, archiveId: index.archiveId, encryption: { kind: 'passphrase', passphrase: password, scryptLogN: 10 }, volumeSize: 1 << 30, mtime: new Date(0) });
+      for (const m of members) await writer.addBuffer(m.name, m.body);
+      const { volumes } = await writer.close({});
+      await writeSignedIndex(copy, { archiveId: index.archiveId, createdAt: index.createdAt, retentionDays: 14, encryption: 'passphrase', volumes, sizes: index.sizes, signingKey: await loadOrCreateSigningKey(path.join(f.home, 'vendor')) });
+      return restoreArgs(url, dataDir, [], copy);
+    }, 12, /tables\/.+ follows the files; every table part comes before them/);
   });
 
   test('R2 not enough free disk is refused before anything is written', async () => {

@@ -16,6 +16,9 @@ import { RowDigest } from './digest.js';
  * The staged load: every table into a staging schema, files and kernel into a staging folder,
  * keys and indexes after the rows, and contents.json checked before anything is swapped in.
  * Staging is rebuilt from scratch on every attempt, so a killed load simply starts again.
+ *
+ * Table parts precede the files in an archive, so the keys and indexes are built while the
+ * files are written: the server builds, this process decrypts and writes, both at once.
  */
 export type LoadEvent =
   | { readonly type: 'table'; readonly table: string; readonly rows: number }
@@ -91,6 +94,20 @@ export async function stagedLoad(
   let fileBytes = 0;
   let contentsSeen = false;
   const lanes = new Lanes(db.lanes.length);
+  /** Keys, indexes, foreign keys and sequences, started once every table part has been read. */
+  let finishing: Promise<void> | undefined;
+  let finishFailure: { error: unknown } | undefined;
+  const startFinish = (): Promise<void> => {
+    finishing ??= (async () => {
+      await lanes.drain();
+      if (!schema) throw contentsMismatch('schema.json is missing');
+      for (const t of schema.tables) tables[t.name] ??= { rows: 0, digest: new RowDigest().digest() };
+      onEvent?.({ type: 'indexes', table: `${schema.tables.length} tables` });
+      await db.finish(schema, Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, t.rows])));
+    })();
+    finishing.catch((error: unknown) => (finishFailure = { error }));
+    return finishing;
+  };
 
   /** Loads one part on a lane (decompress, digest, load) and returns its rows. */
   const loadPart = async (target: Table, compressed: Buffer, before: readonly PartState[], lane: number): Promise<number> => {
@@ -120,7 +137,7 @@ export async function stagedLoad(
   try {
     for (const volume of index.volumes) {
       for await (const member of readVolume(path.join(archiveDir, volume.name), secret)) {
-        if (lanes.failed) break;
+        if (lanes.failed || finishFailure) break;
         if (contentsSeen) throw contentsMismatch(`${member.name} follows contents.json, which must be the last member`);
         const hashed = member.stream;
 
@@ -128,6 +145,7 @@ export async function stagedLoad(
         if (table) {
           const target = schema?.tables.find((t) => t.name === table);
           if (!target) throw contentsMismatch(`${member.name} belongs to no table of schema.json`);
+          if (finishing) throw contentsMismatch(`${member.name} follows the files; every table part comes before them`);
           const compressed = await bufferedPart(hashed);
           // Its rows are filled in when its lane has loaded it; contents.json is compared after every lane is done.
           const { bytes: size, sha256 } = member.digest();
@@ -144,6 +162,7 @@ export async function stagedLoad(
         if (member.name.startsWith('files/') || member.name.startsWith('kernel/')) {
           const relative = member.name.startsWith('files/') ? path.posix.join('upload', safeRelative(member.name, 'files/')) : safeRelative(member.name, 'kernel/');
           const file = path.join(stagingDir, relative);
+          void startFinish();
           await mkdir(path.dirname(file), { recursive: true });
           await pipeline(Readable.from(hashed), createWriteStream(file));
           fileCount++;
@@ -172,19 +191,18 @@ export async function stagedLoad(
           files[record.name.startsWith('files/') ? `upload/${record.name.slice(6)}` : record.name.slice(7)] = record.sha256;
         }
       }
-      if (lanes.failed) break;
+      if (lanes.failed || finishFailure) break;
     }
   } finally {
     // Nothing may still be writing into staging when this returns or throws.
     await lanes.drain().catch(() => undefined);
+    await finishing?.catch(() => undefined);
   }
   await lanes.drain();
+  if (finishFailure) throw finishFailure.error;
   if (!schema) throw contentsMismatch('schema.json is missing');
   if (!contentsSeen) throw contentsMismatch('contents.json is missing: the archive is incomplete');
-
-  for (const t of schema.tables) tables[t.name] ??= { rows: 0, digest: new RowDigest().digest() };
-  onEvent?.({ type: 'indexes', table: `${schema.tables.length} tables` });
-  await db.finish(schema, Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, t.rows])));
+  await startFinish();
   return { schema, tables, files };
 }
 

@@ -26,8 +26,19 @@ async function fileHash(file: string): Promise<string | undefined> {
   return hash.digest('hex');
 }
 
+async function mismatchedFiles(expected: LoadResult['files'], dataDir: string): Promise<string[]> {
+  const mismatched: string[] = [];
+  for (const [relative, sha256] of Object.entries(expected)) {
+    if ((await fileHash(path.join(dataDir, relative))) !== sha256) mismatched.push(relative);
+  }
+  return mismatched;
+}
+
 /** `lanes`: connections to the target; tables are read back on all of them at once, largest first. */
 export async function reconcile(lanes: readonly SqlClient[], loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
+  // Files are hashed here while the server sends the tables back.
+  const hashingFiles = mismatchedFiles(loaded.files, dataDir);
+  hashingFiles.catch(() => undefined);
   const byTable = new Map<string, ReconcileReport['tables'][number]>();
   const order = [...loaded.schema.tables].sort((a, b) => (loaded.tables[b.name]?.rows ?? 0) - (loaded.tables[a.name]?.rows ?? 0));
   await Lanes.run(
@@ -41,10 +52,7 @@ export async function reconcile(lanes: readonly SqlClient[], loaded: LoadResult,
     }),
   );
   const tables = loaded.schema.tables.map((t) => byTable.get(t.name)!);
-  const mismatched: string[] = [];
-  for (const [relative, sha256] of Object.entries(loaded.files)) {
-    if ((await fileHash(path.join(dataDir, relative))) !== sha256) mismatched.push(relative);
-  }
+  const mismatched = await hashingFiles;
   const expectedFiles = Object.keys(loaded.files).length;
   return {
     ok: mismatched.length === 0 && tables.every((t) => t.rows === t.expectedRows && t.digestMatches),

@@ -18,9 +18,12 @@ import { folderEntries, openTarget, stagingFolder } from './target.js';
  */
 const loadLanes = 2;
 
+/** Progress of a restore: the load's events, then the swap and the reconcile's read-back. */
+export type RestoreEvent = LoadEvent | { readonly type: 'swap' } | { readonly type: 'reconcile'; readonly tables: number };
+
 export interface RestoreRequest extends PreflightInput {
   readonly dryRun: boolean;
-  readonly onEvent?: (event: LoadEvent) => void;
+  readonly onEvent?: (event: RestoreEvent) => void;
 }
 
 export type RestoreResult =
@@ -44,6 +47,7 @@ export async function restore(request: RestoreRequest): Promise<RestoreResult> {
     let loaded;
     try {
       loaded = await stagedLoad(db, request.archiveDir, checked.index, request.secret, stagingDir, request.onEvent);
+      request.onEvent?.({ type: 'swap' });
       await swapIn(db, loaded.schema, stagingDir, request.dataDir);
     } catch (error) {
       await resetStaging(db, stagingDir).catch(() => undefined);
@@ -56,6 +60,7 @@ export async function restore(request: RestoreRequest): Promise<RestoreResult> {
       }
       throw error;
     }
+    request.onEvent?.({ type: 'reconcile', tables: loaded.schema.tables.length });
     return { dryRun: false, preflight: checked, reconcile: await reconcile(db.lanes, loaded, request.dataDir) };
   } finally {
     await db?.close();

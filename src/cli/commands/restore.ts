@@ -6,20 +6,21 @@ import { RepatriateError } from '../../core/errors.js';
 import { repatriateHome } from '../../core/home.js';
 import { terminalProgress } from '../../core/progress.js';
 import { formatBytes } from '../../core/size.js';
-import type { LoadEvent } from '../../restore/load.js';
-import { restore, type RestoreResult } from '../../restore/restore.js';
+import { restore, type RestoreEvent, type RestoreResult } from '../../restore/restore.js';
 import { describeTarget, parseTarget } from '../../restore/target.js';
 import { formatTable, print, printJson } from '../output.js';
 import { trustedLicenseKeys, trustedVendorKeys } from '../trusted-keys.js';
 
 /** `repatriate restore`: the customer's side — needs only the archive, the license key and the password (R1). */
-function loadPrinter(json: boolean): (event: LoadEvent) => void {
+function loadPrinter(json: boolean): (event: RestoreEvent) => void {
   if (json) return (event) => process.stderr.write(JSON.stringify(event) + '\n');
   const progress = terminalProgress();
   return (event) => {
     if (event.type === 'table') progress.update(`loading ${event.table}`, `${event.rows.toLocaleString('en')} rows`);
     else if (event.type === 'files') progress.update('unpacking files', `${event.files} files, ${formatBytes(event.bytes)}`);
-    else progress.update('indexing', event.table);
+    else if (event.type === 'indexes') progress.update('indexing', event.table);
+    else if (event.type === 'swap') progress.update('swapping in', 'every table and folder at once');
+    else progress.update('reconciling', `reading back ${event.tables} tables and every file`);
   };
 }
 
