@@ -270,10 +270,10 @@ interface Stages {
   readonly toFirstPart: number;
   /** First → last table part. */
   readonly rows: number;
-  /** Last table part → the `indexes` event: files and kernel. */
-  readonly files: number;
-  /** `indexes` event → exit: keys, indexes, foreign keys, sequences, swap, reconcile. */
-  readonly finish: number;
+  /** Last table part → the `swap` event: files and kernel written while keys, indexes, foreign keys and sequences are built. */
+  readonly filesAndIndexes: number;
+  /** `swap` event → exit: the swap and the reconcile's read-back. */
+  readonly swapAndReconcile: number;
   /** Per table: seconds since the previous table's last part. */
   readonly tables: readonly { readonly table: string; readonly seconds: number; readonly rows: number }[];
 }
@@ -310,7 +310,7 @@ async function ourRestore(label: string, built: Built, home: string, db: string,
   const tableEvents = events.filter((e) => e.event.type === 'table');
   const firstPart = tableEvents[0]?.at ?? 0;
   const lastPart = tableEvents.at(-1)?.at ?? firstPart;
-  const indexes = events.find((e) => e.event.type === 'indexes')?.at ?? lastPart;
+  const swap = events.find((e) => e.event.type === 'swap')?.at ?? lastPart;
   const last = new Map<string, { at: number; rows: number }>();
   for (const { at, event } of tableEvents) last.set(event.table!, { at, rows: event.rows ?? 0 });
   let previous = 0;
@@ -322,7 +322,7 @@ async function ourRestore(label: string, built: Built, home: string, db: string,
   await rm(dataDir, { recursive: true, force: true });
   return {
     run, cpu, reconcileOk: result.reconcile.ok, statements: await statements[0]!, rows: sum(result.reconcile.tables.map((t) => t.rows)),
-    stages: { toFirstPart: firstPart, rows: lastPart - firstPart, files: indexes - lastPart, finish: run.seconds - indexes, tables },
+    stages: { toFirstPart: firstPart, rows: lastPart - firstPart, filesAndIndexes: swap - lastPart, swapAndReconcile: run.seconds - swap, tables },
   };
 }
 
@@ -422,8 +422,8 @@ try {
   out(table(['stage', 'PostgreSQL s', 'MariaDB s'], [
     ['start → first table part (preflight, schema, first part)', round(oursPg.stages.toFirstPart, 1), round(oursMaria.stages.toFirstPart, 1)],
     ['table parts (first → last)', round(oursPg.stages.rows, 1), round(oursMaria.stages.rows, 1)],
-    ['files and kernel', round(oursPg.stages.files, 1), round(oursMaria.stages.files, 1)],
-    ['keys, indexes, FKs, sequences, swap, reconcile', round(oursPg.stages.finish, 1), round(oursMaria.stages.finish, 1)],
+    ['files and kernel, meanwhile keys, indexes, FKs, sequences', round(oursPg.stages.filesAndIndexes, 1), round(oursMaria.stages.filesAndIndexes, 1)],
+    ['swap and reconcile', round(oursPg.stages.swapAndReconcile, 1), round(oursMaria.stages.swapAndReconcile, 1)],
   ]));
   out();
   const kinds = [...new Set([...Object.keys(oursPg.statements), ...Object.keys(oursMaria.statements)])];
@@ -454,8 +454,8 @@ try {
     seconds: {
       ours_pg: round(oursPg.run.seconds), pg_restore_j2: round(pgRestore.seconds),
       ours_maria: round(oursMaria.run.seconds), mysql_load: round(mysqlLoad.seconds),
-      ours_pg_stages: { to_first_part: round(oursPg.stages.toFirstPart), rows: round(oursPg.stages.rows), files: round(oursPg.stages.files), finish: round(oursPg.stages.finish) },
-      ours_maria_stages: { to_first_part: round(oursMaria.stages.toFirstPart), rows: round(oursMaria.stages.rows), files: round(oursMaria.stages.files), finish: round(oursMaria.stages.finish) },
+      ours_pg_stages: { to_first_part: round(oursPg.stages.toFirstPart), rows: round(oursPg.stages.rows), files_and_indexes: round(oursPg.stages.filesAndIndexes), swap_and_reconcile: round(oursPg.stages.swapAndReconcile) },
+      ours_maria_stages: { to_first_part: round(oursMaria.stages.toFirstPart), rows: round(oursMaria.stages.rows), files_and_indexes: round(oursMaria.stages.filesAndIndexes), swap_and_reconcile: round(oursMaria.stages.swapAndReconcile) },
       build: round(built.seconds), generate: round(cloud.generateSeconds), acme_db_prepare: round(acme.seconds), total_run: round((Date.now() - started) / 1000),
     },
     cpu_seconds: {
