@@ -50,8 +50,11 @@ type Produced =
   | { readonly kind: 'head'; readonly members: readonly { readonly name: string; readonly body: Buffer }[] }
   | { readonly kind: 'part'; readonly table: string; readonly part: CompressedPart };
 
-/** Compressed parts the lanes may hold ahead of the writer (besides the part each is compressing). */
-const readAheadBudget = 48 * 1024 * 1024;
+/**
+ * Compressed parts the lanes may hold ahead of the writer (besides the part each is compressing).
+ * The peak RSS of a build follows it: 48 MiB held up to about 120 MB of buffers at the peak.
+ */
+const readAheadBudget = 16 * 1024 * 1024;
 
 export type BuildEvent =
   | { readonly type: 'resume'; readonly volumes: number; readonly members: number }
