@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RowDigest } from '../src/restore/digest.js';
+import path from 'node:path';
+import { bool, bytes, char, date, int16, int32, int64, json, numeric, text, timestamp, timestamptz, varchar, type Table } from '../src/core/schema.js';
+import { createDatabase } from '../src/engine/postgres/admin.js';
+import { openPostgres } from '../src/engine/postgres/client.js';
+import { createTableSql } from '../src/engine/postgres/ddl.js';
+import { rowDigestSql } from '../src/engine/postgres/row-digest.js';
+import { openPglite } from '../src/engine/pglite/client.js';
+import type { SqlClient } from '../src/engine/types.js';
+import { digestFromSum, RowDigest } from '../src/restore/digest.js';
+import { cleanupDatabases, removeDir, scratchDatabase, tempDir } from './helpers.js';
 
 const rows = Array.from({ length: 5000 }, (_, i) => `${i}\ttext ${'é'.repeat(i % 7)}\t\\N\t${'x'.repeat(i % 13)}`);
 
@@ -39,4 +48,78 @@ test('R3 the reconcile digest changes when one byte, one row or the split betwee
     seen.add(d.digest());
   }
   assert.equal(seen.size, 88);
+});
+
+// Every neutral type, with the values COPY text escapes or pads: the server's own digest of its
+// rows (src/engine/postgres/row-digest.ts) must equal this process's digest of the same rows.
+const allTypes: Table = {
+  name: 'digest_types',
+  module: 'test',
+  primaryKey: ['id'],
+  indexes: [],
+  foreignKeys: [],
+  columns: [
+    { name: 'id', type: int32(), nullable: false },
+    { name: 'small', type: int16(), nullable: true },
+    { name: 'big', type: int64(), nullable: true },
+    { name: 'amount', type: numeric(12, 3), nullable: true },
+    { name: 'code', type: char(6), nullable: true },
+    { name: 'title', type: varchar(40), nullable: true },
+    { name: 'body', type: text(), nullable: true },
+    { name: 'flag', type: bool(), nullable: true },
+    { name: 'day', type: date(), nullable: true },
+    { name: 'at', type: timestamp(), nullable: true },
+    { name: 'at_tz', type: timestamptz(), nullable: true },
+    { name: 'doc', type: json(), nullable: true },
+    { name: 'blob', type: bytes(), nullable: true },
+  ],
+};
+const typedRows = [
+  String.raw`1	-32768	9223372036854775807	-123456789.125	ab    	tab\there	line\nbreak\rand\\back\bslash\f\v	t	2024-02-29	2024-01-01 00:00:00.000001	1999-12-31 23:59:59.5+00	{"a": [1, "x\\ty"], "é": null}	\\x00ff10`,
+  String.raw`2	\N	\N	\N	\N	\N	\N	\N	\N	\N	\N	\N	\N`,
+  String.raw`3	0	0	0.000	      			f	0001-01-01	2024-06-30 12:00:00	2024-06-30 12:00:00+00	[]	\\x`,
+  `4\t7\t-1\t1.500\täöü   \t✓ 💶 κόσμε\t${'long '.repeat(400)}\tt\t2100-01-01\t2100-01-01 10:11:12.5\t2100-01-01 10:11:12+00\t"text"\t\\\\x41`,
+];
+// More columns than concat_ws takes arguments.
+const wide: Table = { name: 'digest_wide', module: 'test', primaryKey: ['c0'], indexes: [], foreignKeys: [], columns: Array.from({ length: 150 }, (_, i) => ({ name: `c${i}`, type: i % 2 ? text() : int32(), nullable: true })) };
+const wideRows = [0, 1, 2].map((r) => Array.from({ length: 150 }, (_, i) => (i === 0 ? String(r) : i % 2 ? `v${r}.${i}` : r === 1 ? '\\N' : String(i))).join('\t'));
+
+async function serverDigests(db: SqlClient): Promise<void> {
+  for (const [table, lines] of [[allTypes, typedRows], [wide, wideRows]] as const) {
+    await db.exec(createTableSql(table));
+    await db.copyIn(table.name, table.columns.map((c) => c.name), [Buffer.from(lines.map((l) => `${l}\n`).join(''))].values() as unknown as AsyncIterable<Uint8Array>);
+    const sent = digestOf(lines, 4096);
+    const back = new RowDigest();
+    for await (const chunk of db.copyOut(`SELECT * FROM ${table.name}`)) back.update(chunk);
+    assert.equal(back.digest(), sent.digest, `${table.name}: the test's rows are the server's own COPY text`);
+    const [row] = await db.query<{ rows: string; sum: string }>(rowDigestSql(table.name, table.columns));
+    assert.equal(Number(row!.rows), lines.length);
+    assert.equal(digestFromSum(row!.sum), sent.digest, `${table.name}: the server's digest`);
+    await db.exec(`UPDATE ${table.name} SET ${table.columns[1]!.name} = NULL WHERE ${table.columns[0]!.name} = 0 OR ${table.columns[0]!.name} = 4`);
+    const [changed] = await db.query<{ sum: string }>(rowDigestSql(table.name, table.columns));
+    assert.notEqual(digestFromSum(changed!.sum), sent.digest, `${table.name}: one changed value changes the server's digest`);
+  }
+}
+
+test('R3 PostgreSQL computes the reconcile digest of its rows itself, equal to the digest of their COPY text', async (t) => {
+  const url = scratchDatabase('digest');
+  t.after(cleanupDatabases);
+  await createDatabase(url);
+  const db = await openPostgres(url);
+  try {
+    await serverDigests(db);
+  } finally {
+    await db.close();
+  }
+});
+
+test('R3 PGlite computes the reconcile digest of its rows itself, equal to the digest of their COPY text', async (t) => {
+  const dir = await tempDir('digest');
+  t.after(() => removeDir(dir));
+  const db = await openPglite(path.join(dir, 'db'));
+  try {
+    await serverDigests(db);
+  } finally {
+    await db.close();
+  }
 });

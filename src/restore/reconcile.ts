@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import type { SqlClient } from '../engine/types.js';
-import { RowDigest } from './digest.js';
 import { Lanes } from './lanes.js';
 import type { LoadResult } from './load.js';
+import type { StagedTarget } from './staged.js';
 
 /**
  * R3 reconcile: after the swap, what the target holds against what the archive held — rows
@@ -34,21 +33,19 @@ async function mismatchedFiles(expected: LoadResult['files'], dataDir: string): 
   return mismatched;
 }
 
-/** `lanes`: connections to the target; tables are read back on all of them at once, largest first. */
-export async function reconcile(lanes: readonly SqlClient[], loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
-  // Files are hashed here while the server sends the tables back.
+/** Tables are read back on all of the target's lanes at once, largest first. */
+export async function reconcile(db: StagedTarget, loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
+  // Files are hashed here while the server reads the tables.
   const hashingFiles = mismatchedFiles(loaded.files, dataDir);
   hashingFiles.catch(() => undefined);
   const byTable = new Map<string, ReconcileReport['tables'][number]>();
   const order = [...loaded.schema.tables].sort((a, b) => (loaded.tables[b.name]?.rows ?? 0) - (loaded.tables[a.name]?.rows ?? 0));
   await Lanes.run(
-    lanes.length,
+    db.lanes.length,
     order.map((table) => async (lane: number) => {
-      const digest = new RowDigest();
-      for await (const chunk of lanes[lane]!.exportRows({ select: '*', table: table.name, where: 'TRUE' })) digest.update(chunk);
-      const value = digest.digest();
+      const found = await db.readBack(table, lane);
       const expected = loaded.tables[table.name]!;
-      byTable.set(table.name, { table: table.name, expectedRows: expected.rows, rows: digest.rows, digestMatches: value === expected.digest });
+      byTable.set(table.name, { table: table.name, expectedRows: expected.rows, rows: found.rows, digestMatches: found.digest === expected.digest });
     }),
   );
   const tables = loaded.schema.tables.map((t) => byTable.get(t.name)!);

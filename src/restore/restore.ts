@@ -61,7 +61,7 @@ export async function restore(request: RestoreRequest): Promise<RestoreResult> {
       throw error;
     }
     request.onEvent?.({ type: 'reconcile', tables: loaded.schema.tables.length });
-    return { dryRun: false, preflight: checked, reconcile: await reconcile(db.lanes, loaded, request.dataDir) };
+    return { dryRun: false, preflight: checked, reconcile: await reconcile(db, loaded, request.dataDir) };
   } finally {
     await db?.close();
   }

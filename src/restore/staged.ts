@@ -1,11 +1,19 @@
 import type { Schema, Table } from '../core/schema.js';
 import { RepatriateError } from '../core/errors.js';
 import * as pgDdl from '../engine/postgres/ddl.js';
+import { rowDigestSql } from '../engine/postgres/row-digest.js';
 import * as myDdl from '../engine/mysql/ddl.js';
 import type { MysqlClient } from '../engine/mysql/client.js';
 import { quoteIdent, type SqlClient } from '../engine/types.js';
+import { digestFromSum, RowDigest } from './digest.js';
 import { Lanes } from './lanes.js';
 import type { Environment } from './target.js';
+
+/** A table's rows as the reconcile compares them: how many, and their order-independent digest (digest.ts). */
+export interface TableDigest {
+  readonly rows: number;
+  readonly digest: string;
+}
 
 /**
  * What a restore needs from a target engine, beyond reading and writing rows: where staging
@@ -37,6 +45,8 @@ export interface StagedTarget {
   finish(schema: Schema, rows: Readonly<Record<string, number>>): Promise<void>;
   /** Makes every staged table visible in the target at once. */
   swap(schema: Schema): Promise<void>;
+  /** After the swap: the rows the target holds in `table`, counted and digested, on connection `lane`. */
+  readBack(table: Table, lane: number): Promise<TableDigest>;
   close(): Promise<void>;
 }
 
@@ -122,6 +132,11 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
         throw error;
       }
     },
+    async readBack(table, lane) {
+      // The server digests its own rows (row-digest.ts): nothing but one row comes back.
+      const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(rowDigestSql(table.name, table.columns));
+      return { rows: Number(row!.rows), digest: digestFromSum(row!.sum) };
+    },
     close: () => closeAll(clients),
   };
 }
@@ -199,6 +214,12 @@ export async function mysqlStaged(clients: readonly MysqlClient[]): Promise<Stag
     async swap(s) {
       await client.exec(myDdl.swapSql(s.tables.map((t) => t.name), staging, target));
       await client.exec(`DROP DATABASE ${myDdl.quoteMy(staging)}`);
+    },
+    async readBack(table, lane) {
+      // Re-encoded as COPY text by the server and src/engine/mysql/export.ts, digested here.
+      const digest = new RowDigest();
+      for await (const chunk of clients[lane]!.exportRows({ select: '*', table: table.name, where: 'TRUE' })) digest.update(chunk);
+      return { rows: digest.rows, digest: digest.digest() };
     },
     close: () => closeAll(clients),
   };

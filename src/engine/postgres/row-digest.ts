@@ -1,0 +1,63 @@
+import type { Column } from '../../core/schema.js';
+import { quoteIdent, quoteTable, type TableName } from '../types.js';
+
+/**
+ * The reconcile digest computed by the server itself: every row rebuilt as the line COPY TO
+ * would write for it (text format, the session settings of client.ts), hashed with
+ * `hashtextextended(line, 0)`, summed. src/restore/digest.ts computes the same sum from COPY
+ * text with the same hash, so the rows need not travel back to be compared; the server does
+ * about as much work as for COPY TO, and this process none.
+ *
+ * A column's COPY text is its output function's text with CopyAttributeOutText's escapes:
+ * backslash, and the control characters BS, FF, LF, CR, TAB and VT as \b \f \n \r \t \v. Only
+ * text, JSON and binaries can hold those; numbers, dates and timestamps print as they cast.
+ */
+const nullText = String.raw`E'\\N'`;
+const escapes: readonly (readonly [number, string])[] = [[8, 'b'], [12, 'f'], [10, 'n'], [13, 'r'], [9, 't'], [11, 'v']];
+
+function escaped(expression: string): string {
+  // Backslashes first, so the ones the other escapes add stay single.
+  const backslashes = String.raw`replace(${expression}, E'\\', E'\\\\')`;
+  return escapes.reduce((sql, [code, letter]) => String.raw`replace(${sql}, chr(${code}), E'\\${letter}')`, backslashes);
+}
+
+function columnText(column: Column): string {
+  const c = quoteIdent(column.name);
+  switch (column.type.kind) {
+    case 'bool':
+      return `CASE WHEN ${c} IS NULL THEN ${nullText} WHEN ${c} THEN 't' ELSE 'f' END`;
+    case 'bytes':
+      // bytea_output=hex: \x and hex digits, its backslash escaped by COPY.
+      return String.raw`coalesce(E'\\\\x' || encode(${c}, 'hex'), ${nullText})`;
+    case 'char':
+      // concat() prints char(n) with its padding, where a cast to text strips it.
+      return `CASE WHEN ${c} IS NULL THEN ${nullText} ELSE ${escaped(`concat(${c})`)} END`;
+    case 'varchar':
+    case 'text':
+    case 'json':
+      return `coalesce(${escaped(`${c}::text`)}, ${nullText})`;
+    case 'int16':
+    case 'int32':
+    case 'int64':
+    case 'numeric':
+    case 'date':
+    case 'timestamp':
+    case 'timestamptz':
+      return `coalesce(${c}::text, ${nullText})`;
+  }
+}
+
+/** concat_ws takes at most 100 arguments: wider rows join groups of columns, which are never NULL. */
+const maxArguments = 90;
+
+function line(parts: readonly string[]): string {
+  if (parts.length <= maxArguments) return `concat_ws(chr(9), ${parts.join(', ')})`;
+  const groups: string[] = [];
+  for (let i = 0; i < parts.length; i += maxArguments) groups.push(line(parts.slice(i, i + maxArguments)));
+  return line(groups);
+}
+
+/** One row: `rows` and `sum` (a signed decimal; src/restore/digest.ts reduces it modulo 2^64). */
+export function rowDigestSql(table: TableName, columns: readonly Column[]): string {
+  return `SELECT count(*)::text AS rows, coalesce(sum(hashtextextended(${line(columns.map(columnText))}, 0)), 0)::text AS sum FROM ${quoteTable(table)}`;
+}
