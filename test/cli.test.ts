@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanupDatabases, removeDir, runCli, scratchDatabase, tempDir } from './helpers.js';
+import { cleanupDatabases, removeDir, root, runCli, scratchDatabase, tempDir } from './helpers.js';
 
 describe('repatriate CLI', () => {
   let home: string;
@@ -22,6 +24,16 @@ describe('repatriate CLI', () => {
     const init = await runCli(['cloud', 'init', '--help'], home);
     assert.equal(init.code, 0);
     for (const option of ['--tenants', '--size', '--seed', '--db', '--force', '--json']) assert.ok(init.stdout.includes(option), option);
+  });
+
+  test('a reader that closes the pipe early (--help | head) ends the command quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), '--help'], { env: { ...process.env, REPATRIATE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first byte is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   test('bad option values are refused before anything is written, with exit code 2', async () => {

@@ -3,6 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { errorCodes } from '../core/errors.js';
 import { reportError } from './output.js';
 
+// A reader that stops early (`repatriate --help | head`) closes the pipe: stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const program = new Command('repatriate')
   .description('Move one account of a multi-tenant cloud onto the customer\'s own server: checked, encrypted, never half-restored.')
   .version('0.1.0')
