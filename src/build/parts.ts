@@ -16,6 +16,15 @@ export interface CompressedPart {
 
 export const zstdLevel = 3;
 
+/**
+ * The default bound of a part, in bytes of COPY text. Measured on a 0.4 GB account against
+ * 32 MiB: the build used 15 % less CPU and 15 MB less memory (each lane holds a part's
+ * compressed bytes and its zstd jobs), the restore held 10–28 MB less (it buffers one
+ * compressed part per lane) at the same speed; at 8 MiB, MariaDB's per-part LOAD DATA
+ * and commit made its restore 6 % slower.
+ */
+export const defaultPartBytes = 16 * 1024 ** 2;
+
 function countRows(chunk: Uint8Array, from: number, to: number): number {
   let rows = 0;
   for (let i = chunk.indexOf(10, from); i !== -1 && i < to; i = chunk.indexOf(10, i + 1)) rows++;

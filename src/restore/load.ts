@@ -59,7 +59,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Reads every compressed table part into memory (parts are bounded by the build: at most
- * 32 MiB of rows, a fraction of that compressed) and hands it to a free lane, so the next
+ * 16 MiB of rows by default, a fraction of that compressed) and hands it to a free lane, so the next
  * members are decrypted, and files written, while earlier parts load. At most one part per
  * lane plus the one being read are held at once.
  */
@@ -112,7 +112,7 @@ export async function stagedLoad(
   /** Loads one part on a lane (decompress, digest, load) and returns its rows. */
   const loadPart = async (target: Table, compressed: Buffer, before: readonly PartState[], lane: number): Promise<number> => {
     const digest = new RowDigest();
-    // Fed in slices: one whole part in one write would come out as one 32 MiB chunk.
+    // Fed in slices: one whole part in one write would come out as one chunk of the whole part.
     const plain = Readable.from(slices(compressed, 128 * 1024)).pipe(new DecompressStream());
     const counted = (async function* () {
       for await (const chunk of plain as AsyncIterable<Buffer>) {

@@ -7,6 +7,7 @@ import { indexName } from '../archive/format.js';
 import { readIndex } from '../archive/reader.js';
 import { build, prepare, type BuildEvent } from '../build/build.js';
 import { planBuild } from '../build/estimate.js';
+import { defaultPartBytes } from '../build/parts.js';
 import { RepatriateError } from '../core/errors.js';
 import { loadOrCreateSigningKey } from '../core/keystore.js';
 import type { Mailer } from '../core/mail.js';
@@ -280,7 +281,7 @@ export class ArchiveService {
       const result = await build(
         {
           db: snapshot.db, readers, manifest, kernelStore: cloudPaths(home).kernel, account: accountUrl, snapshot: { night, takenAt: snapshot.meta.takenAt }, filesDir, out, archiveId,
-          encryption: { kind: 'passphrase', passphrase, scryptLogN: generatedScryptLogN }, volumeSize: this.o.volumeSize ?? 1024 ** 3, partBytes: 32 * 1024 ** 2,
+          encryption: { kind: 'passphrase', passphrase, scryptLogN: generatedScryptLogN }, volumeSize: this.o.volumeSize ?? 1024 ** 3, partBytes: defaultPartBytes,
           signingKey: await loadOrCreateSigningKey(path.join(home, 'vendor')), now: this.now(), retentionDays, onEvent: progress.onEvent,
         },
         prepared,

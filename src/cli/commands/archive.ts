@@ -10,6 +10,7 @@ import type { Encryption } from '../../archive/volume.js';
 import { build, prepare, type BuildEvent } from '../../build/build.js';
 import { planBuild } from '../../build/estimate.js';
 import { readJournal } from '../../build/journal.js';
+import { defaultPartBytes } from '../../build/parts.js';
 import { RepatriateError } from '../../core/errors.js';
 import { repatriateHome } from '../../core/home.js';
 import { terminalProgress } from '../../core/progress.js';
@@ -135,7 +136,7 @@ export function archiveCommands(): Command[] {
     .option('--password-file <file>', 'encrypt with the password on the first line of this file (default: generate one)')
     .option('--recipient <age1…>', 'encrypt to an age X25519 recipient instead of a password (repeatable)', recipientOption)
     .addOption(new Option('--volume-size <size>', 'start a new volume after this much').argParser(sizeOption).default(parseSize('1GiB'), '1GiB'))
-    .addOption(new Option('--part-size <size>', 'rows per table part, before compression').argParser(sizeOption).default(parseSize('32MiB'), '32MiB'))
+    .addOption(new Option('--part-size <size>', 'rows per table part, before compression').argParser(sizeOption).default(defaultPartBytes, '16MiB'))
     .addOption(editionOption())
     .option('--json', 'print progress events and the result as JSON', false)
     .action(async (opts: { account: string; snapshot: string; out: string; passwordFile?: string; recipient?: string[]; volumeSize: number; partSize: number; edition?: LicenseEdition; json: boolean }) => {

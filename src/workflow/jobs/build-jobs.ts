@@ -9,6 +9,7 @@ import { listFiles, prepare, type Preparation } from '../../build/build.js';
 import { planBuild } from '../../build/estimate.js';
 import { buildUnits, groupUnits, unitSchema } from '../../build/units.js';
 import { finishArchive, writeGroupVolume, type VolumeOutcome } from '../../build/volume-build.js';
+import { defaultPartBytes } from '../../build/parts.js';
 import { loadOrCreateSigningKey } from '../../core/keystore.js';
 import { cloudPaths } from '../../platform/cloud.js';
 import { referenceManifest } from '../../platform/manifest.js';
@@ -34,7 +35,6 @@ type CurrentBuild = BuildRow & { account_url: string; edition: LicenseEdition };
 export type JobOutcome = 'planned' | 'built' | 'finished' | 'skipped' | 'waiting';
 
 const system = 'cli:desk-scheduler' as const;
-const partBytes = 32 * 1024 ** 2;
 
 const volumeRowSchema = z.object({
   record: volumeRecordSchema,
@@ -148,7 +148,7 @@ export class BuildJobs {
     const dir = await this.privateDir(build, `vol-${job.ordinal}`);
     try {
       const outcome = await this.withSnapshot(build, (db, prepared, snapshot, filesDir) =>
-        writeGroupVolume({ db, manifest: referenceManifest(), snapshot, filesDir, dir, archiveId: build.archive_id, encryption, partBytes }, prepared, job.ordinal, units));
+        writeGroupVolume({ db, manifest: referenceManifest(), snapshot, filesDir, dir, archiveId: build.archive_id, encryption, partBytes: defaultPartBytes }, prepared, job.ordinal, units));
       await this.o.store.transaction(async (sql) => {
         const [locked] = await sql.query<{ done_at: string | null }>('SELECT done_at FROM build_volumes WHERE request_id = $1 AND ordinal = $2 FOR UPDATE', [job.requestId, job.ordinal]);
         if (locked!.done_at) return;
