@@ -43,6 +43,8 @@ describe('repatriate CLI', () => {
       ['cloud', 'init', '--db', 'mysql://root@localhost/x'],
       ['cloud', 'snapshot', '--at', '2026-02-30'],
       ['cloud', 'frobnicate'],
+      ['build', '--account', 'https://acme.cloud.example', '--snapshot', '2026-11-24', '--out', 'x', '--part-size', '1GiB'],
+      ['build', '--account', 'https://acme.cloud.example', '--snapshot', '2026-11-24', '--out', 'x', '--part-size', '1KiB'],
     ]) {
       const result = await runCli(args, home);
       assert.equal(result.code, 2, args.join(' '));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ArchiveWriter } from '../src/archive/writer.js';
 import { contentsName, tableOfPart, type ArchiveIndex } from '../src/archive/format.js';
-import { readVolume } from '../src/archive/reader.js';
+import { readIndex, readVolume } from '../src/archive/reader.js';
 import { writeSignedIndex } from '../src/build/build.js';
 import { loadOrCreateSigningKey } from '../src/core/keystore.js';
 import { silentProgress } from '../src/core/progress.js';
@@ -15,6 +15,8 @@ import { openPglite } from '../src/engine/pglite/client.js';
 import { openMysql } from '../src/engine/mysql/client.js';
 import type { SqlClient } from '../src/engine/types.js';
 import { initCloud } from '../src/platform/cloud.js';
+import { stagedLoad } from '../src/restore/load.js';
+import { openTarget } from '../src/restore/target.js';
 import { openSnapshot, takeSnapshot } from '../src/platform/snapshot.js';
 import { cleanupDatabases, dropMariaDatabases, emptyMariaDatabase, removeDir, root, runCli, scratchDatabase, tempDir, treeChecksum } from './helpers.js';
 
@@ -168,6 +170,28 @@ describe('restore', () => {
       await snapshot.db.close();
       await maria.close();
     }
+  });
+
+  test('R3 a table part larger than the memory bound streams into its lane: the staged rows equal those of buffered parts', async () => {
+    const index = await readIndex(f.archive);
+    const results = [];
+    for (const maxBufferedPart of [undefined, 0]) {
+      const target = await openTarget({ engine: 'postgres', url: await emptyServerDatabase('r-stream') }, 2);
+      try {
+        const loaded = await stagedLoad(target, f.archive, index, { passphrase: password }, path.join(f.home, `stream-${maxBufferedPart ?? 'buffered'}`), maxBufferedPart === undefined ? {} : { maxBufferedPart });
+        await target.lanes[0]!.exec('SET search_path = repatriate_staging');
+        const staged = [];
+        for (const t of loaded.schema.tables) staged.push({ table: t.name, ...(await target.readBack(t, 0)) });
+        results.push({ loaded: loaded.tables, staged });
+      } finally {
+        await target.close();
+      }
+    }
+    const [buffered, streamed] = results;
+    assert.ok(Object.values(buffered!.loaded).reduce((sum, t) => sum + t.rows, 0) > 1000);
+    assert.deepEqual(streamed!.loaded, buffered!.loaded, 'the digests taken while loading');
+    assert.deepEqual(streamed!.staged, buffered!.staged, 'what the server holds in staging');
+    for (const t of streamed!.staged) assert.deepEqual({ rows: t.rows, digest: t.digest }, streamed!.loaded[t.table], t.table);
   });
 
   test('R2 B5 a value MariaDB cannot hold exactly is named by table, column and row before anything is visible; staging is dropped', async () => {

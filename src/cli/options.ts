@@ -16,6 +16,17 @@ function wrap<T>(parse: (text: string) => T): (text: string) => T {
 }
 
 export const sizeOption = wrap(parseSize);
+
+/** The bounds of `--part-size`: the build and the restore each hold a whole part, compressed, in memory. */
+const partSizeBounds = { min: 16 * 1024, max: 256 * 1024 ** 2 } as const;
+
+export function partSizeOption(text: string): number {
+  const bytes = sizeOption(text);
+  if (bytes < partSizeBounds.min || bytes > partSizeBounds.max) {
+    throw new InvalidArgumentError(`"${text}" is not between 16KiB and 256MiB (a part is held in memory, compressed, while it is built and while it is restored)`);
+  }
+  return bytes;
+}
 export const nightOption = wrap(parseNight);
 
 export function positiveInt(text: string): number {

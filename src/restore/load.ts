@@ -61,7 +61,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * Reads every compressed table part into memory (parts are bounded by the build: at most
  * 16 MiB of rows by default, a fraction of that compressed) and hands it to a free lane, so the next
  * members are decrypted, and files written, while earlier parts load. At most one part per
- * lane plus the one being read are held at once.
+ * lane plus the one being read are held at once. A part larger than
+ * {@link LoadOptions.maxBufferedPart} (another producer's archive) streams from the archive
+ * into its lane instead, and reading waits for it: memory stays bounded whatever the part size.
  */
 async function bufferedPart(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -73,13 +75,21 @@ function* slices(data: Buffer, size: number): Generator<Buffer> {
   for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
 }
 
+export interface LoadOptions {
+  readonly onEvent?: (event: LoadEvent) => void;
+  /** Compressed bytes above which a part is streamed into its lane instead of held in memory. */
+  readonly maxBufferedPart?: number;
+}
+
+const defaultMaxBufferedPart = 64 * 1024 ** 2;
+
 export async function stagedLoad(
   db: StagedTarget,
   archiveDir: string,
   index: ArchiveIndex,
   secret: Secret,
   stagingDir: string,
-  onEvent?: (event: LoadEvent) => void,
+  { onEvent, maxBufferedPart = defaultMaxBufferedPart }: LoadOptions = {},
 ): Promise<LoadResult> {
   await resetStaging(db, stagingDir);
   await db.createStaging();
@@ -110,10 +120,10 @@ export async function stagedLoad(
   };
 
   /** Loads one part on a lane (decompress, digest, load) and returns its rows. */
-  const loadPart = async (target: Table, compressed: Buffer, before: readonly PartState[], lane: number): Promise<number> => {
+  const loadPart = async (target: Table, compressed: Buffer | AsyncIterable<Buffer>, before: readonly PartState[], lane: number): Promise<number> => {
     const digest = new RowDigest();
     // Fed in slices: one whole part in one write would come out as one chunk of the whole part.
-    const plain = Readable.from(slices(compressed, 128 * 1024)).pipe(new DecompressStream());
+    const plain = Readable.from(Buffer.isBuffer(compressed) ? slices(compressed, 128 * 1024) : compressed).pipe(new DecompressStream());
     const counted = (async function* () {
       for await (const chunk of plain as AsyncIterable<Buffer>) {
         digest.update(chunk);
@@ -146,17 +156,21 @@ export async function stagedLoad(
           const target = schema?.tables.find((t) => t.name === table);
           if (!target) throw contentsMismatch(`${member.name} belongs to no table of schema.json`);
           if (finishing) throw contentsMismatch(`${member.name} follows the files; every table part comes before them`);
-          const compressed = await bufferedPart(hashed);
+          const streamed = member.size > maxBufferedPart;
+          const compressed = streamed ? hashed : await bufferedPart(hashed);
           // Its rows are filled in when its lane has loaded it; contents.json is compared after every lane is done.
-          const { bytes: size, sha256 } = member.digest();
-          const record: Mutable<ContentsEntry> = { name: member.name, volume: volume.name, size, sha256 };
-          seen.push(record);
+          const record: Mutable<ContentsEntry> = { name: member.name, volume: volume.name, size: 0, sha256: '' };
           const before = parts.get(table) ?? [];
           const state: PartState = { rows: 0, done: Promise.resolve() };
           ({ done: state.done } = await lanes.start(async (lane) => {
             state.rows = record.rows = await loadPart(target, compressed, before, lane);
           }));
           parts.set(table, [...before, state]);
+          // A streamed part is read by its lane: the archive's next member comes after it.
+          if (streamed) await state.done;
+          if (lanes.failed) break;
+          ({ bytes: record.size, sha256: record.sha256 } = member.digest());
+          seen.push(record);
           continue;
         }
         if (member.name.startsWith('files/') || member.name.startsWith('kernel/')) {

@@ -21,7 +21,7 @@ import { accountFilesDir, openExtraReaders, openSnapshot } from '../../platform/
 import { editions, type LicenseEdition } from '../../license/key.js';
 import { formatTable, print, printJson } from '../output.js';
 import { trustedVendorKeys, vendorDir } from '../trusted-keys.js';
-import { accountAddress, nightOption, sizeOption } from '../options.js';
+import { accountAddress, nightOption, partSizeOption, sizeOption } from '../options.js';
 
 /** `plan`, `build`, `inspect`, `verify`: the vendor's side of an archive and its checks (B3). */
 /**
@@ -136,7 +136,7 @@ export function archiveCommands(): Command[] {
     .option('--password-file <file>', 'encrypt with the password on the first line of this file (default: generate one)')
     .option('--recipient <age1…>', 'encrypt to an age X25519 recipient instead of a password (repeatable)', recipientOption)
     .addOption(new Option('--volume-size <size>', 'start a new volume after this much').argParser(sizeOption).default(parseSize('1GiB'), '1GiB'))
-    .addOption(new Option('--part-size <size>', 'rows per table part, before compression').argParser(sizeOption).default(defaultPartBytes, '16MiB'))
+    .addOption(new Option('--part-size <size>', 'rows per table part, before compression (16KiB to 256MiB)').argParser(partSizeOption).default(defaultPartBytes, '16MiB'))
     .addOption(editionOption())
     .option('--json', 'print progress events and the result as JSON', false)
     .action(async (opts: { account: string; snapshot: string; out: string; passwordFile?: string; recipient?: string[]; volumeSize: number; partSize: number; edition?: LicenseEdition; json: boolean }) => {
