@@ -15,7 +15,9 @@ import { NativeScryptIdentity, NativeScryptRecipient } from '../src/archive/scry
 const sizes = [0, 1, 65_535, 65_536, 65_537, 131_072, 1_000_003];
 
 async function encryptNative(plaintext: Buffer, recipients: Parameters<typeof ageEncryptor>[0]): Promise<Buffer> {
-  return buffer(Readable.from([plaintext]).pipe(await ageEncryptor(recipients)));
+  // Uneven pieces, so chunks both lie inside one input and span two.
+  const pieces = [plaintext.subarray(0, 1000), plaintext.subarray(1000, 70_000), plaintext.subarray(70_000)].filter((b) => b.length > 0);
+  return buffer(Readable.from(pieces).pipe(await ageEncryptor(recipients)));
 }
 
 async function decryptNative(file: Buffer, identity: Parameters<typeof ageDecrypt>[1]): Promise<Buffer> {

@@ -25,18 +25,63 @@ function chunkNonce(counter: bigint, last: boolean): Buffer {
   return nonce;
 }
 
-function seal(key: Buffer, counter: bigint, last: boolean, plaintext: Buffer): Buffer {
+/** A sealed chunk as its ciphertext and its tag, two buffers: joining them would copy every byte once more. */
+function seal(key: Buffer, counter: bigint, last: boolean, plaintext: Buffer): [Buffer, Buffer] {
   const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: tagSize });
-  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  const ciphertext = cipher.update(plaintext);
+  cipher.final(); // a stream cipher: nothing is held back
+  return [ciphertext, cipher.getAuthTag()];
 }
 
 function open(key: Buffer, counter: bigint, last: boolean, sealed: Buffer): Buffer | null {
   const decipher = createDecipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: tagSize });
   decipher.setAuthTag(sealed.subarray(sealed.length - tagSize));
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - tagSize)), decipher.final()]);
+    const plaintext = decipher.update(sealed.subarray(0, sealed.length - tagSize));
+    decipher.final(); // checks the tag: the plaintext is returned only if it holds
+    return plaintext;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Cuts a byte stream into pieces of `size` bytes for the STREAM chunks. A piece that lies
+ * whole inside an input buffer is passed as a view of it; only a piece that spans two inputs
+ * is copied together, into one buffer that is reused: `each` must not keep the piece (the
+ * cipher reads it and returns its output in a new buffer).
+ */
+class Chunker {
+  private readonly partial: Buffer;
+  private partialLength = 0;
+
+  constructor(private readonly size: number) {
+    this.partial = Buffer.allocUnsafe(size);
+  }
+
+  /** Calls `each` with every complete piece that more bytes follow (the last one may be the stream's last). */
+  push(input: Buffer, each: (piece: Buffer) => void): void {
+    let offset = 0;
+    while (offset < input.length) {
+      if (this.partialLength === this.size) {
+        each(this.partial);
+        this.partialLength = 0;
+      }
+      if (this.partialLength === 0 && input.length - offset > this.size) {
+        each(input.subarray(offset, offset + this.size));
+        offset += this.size;
+        continue;
+      }
+      const take = Math.min(this.size - this.partialLength, input.length - offset);
+      input.copy(this.partial, this.partialLength, offset, offset + take);
+      this.partialLength += take;
+      offset += take;
+    }
+  }
+
+  /** What is left: the last piece, 0 to `size` bytes. */
+  rest(): Buffer {
+    return this.partial.subarray(0, this.partialLength);
   }
 }
 
@@ -50,7 +95,7 @@ class FileKeyCapture implements Recipient {
 }
 
 class StreamSealer extends Transform {
-  private pending: Buffer = Buffer.alloc(0);
+  private readonly chunks = new Chunker(chunkSize);
   private counter = 0n;
 
   constructor(
@@ -62,20 +107,19 @@ class StreamSealer extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     // A chunk is sealed only once more bytes follow it: the last one carries the last-chunk flag.
-    let offset = 0;
-    while (this.pending.length - offset > chunkSize) {
-      this.push(seal(this.key, this.counter++, false, this.pending.subarray(offset, offset + chunkSize)));
-      offset += chunkSize;
-    }
-    this.pending = offset === 0 ? this.pending : Buffer.from(this.pending.subarray(offset));
+    this.chunks.push(chunk, (plaintext) => this.sealed(seal(this.key, this.counter++, false, plaintext)));
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    this.push(seal(this.key, this.counter, true, this.pending));
+    this.sealed(seal(this.key, this.counter, true, this.chunks.rest()));
     done();
+  }
+
+  private sealed([ciphertext, tag]: [Buffer, Buffer]): void {
+    this.push(ciphertext);
+    this.push(tag);
   }
 }
 
@@ -136,25 +180,26 @@ async function* openPayload(fileKey: Uint8Array, start: Buffer, input: AsyncIter
     pending = Buffer.concat([pending, next.value]);
   }
   const key = payloadKey(fileKey, pending.subarray(0, 16));
-  pending = pending.subarray(16);
+  // Every whole chunk that is known not to be the last (more bytes follow it) is opened.
+  const chunks = new Chunker(sealedChunkSize);
   let counter = 0n;
+  const opened: Buffer[] = [];
+  const openChunk = (sealed: Buffer): void => {
+    const plain = open(key, counter++, false, sealed);
+    if (plain === null) throw new Error('age: a payload chunk failed authentication (damaged file)');
+    opened.push(plain);
+  };
+  chunks.push(pending.subarray(16), openChunk);
   for (;;) {
+    yield* opened.splice(0);
     const next = await input.next();
-    if (!next.done) pending = pending.length === 0 ? next.value : Buffer.concat([pending, next.value]);
-    // Open every whole chunk that is known not to be the last (more bytes follow it).
-    let offset = 0;
-    while (pending.length - offset > sealedChunkSize) {
-      const plain = open(key, counter++, false, pending.subarray(offset, offset + sealedChunkSize));
-      if (plain === null) throw new Error('age: a payload chunk failed authentication (damaged file)');
-      yield plain;
-      offset += sealedChunkSize;
-    }
-    pending = offset === 0 ? pending : pending.subarray(offset);
     if (next.done) break;
+    chunks.push(next.value, openChunk);
   }
   // The last chunk: never empty unless the whole file is, and it must carry the last-chunk flag.
-  if (pending.length < tagSize || (pending.length === tagSize && counter > 0n)) throw new Error('age: the file is truncated');
-  const plain = open(key, counter, true, pending);
+  const last = chunks.rest();
+  if (last.length < tagSize || (last.length === tagSize && counter > 0n)) throw new Error('age: the file is truncated');
+  const plain = open(key, counter, true, last);
   if (plain === null) throw new Error('age: the last payload chunk failed authentication (damaged or truncated file)');
   if (plain.length > 0) yield plain;
 }

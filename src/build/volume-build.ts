@@ -67,14 +67,14 @@ export async function writeGroupVolume(input: VolumeJobInput, prepared: Preparat
           const file = path.join(input.filesDir, relative);
           const size = (await stat(file)).size;
           sizes.files += size;
-          await writer.addStream(`files/${relative}`, size, readFileChunks(file));
+          await writer.addStream(`files/${relative}`, size, readFileChunks(file, size));
           input.onBytes?.(size);
         }
       } else {
         for (const { relative, file } of await kernelFiles(prepared.kernel)) {
           const size = (await stat(file)).size;
           sizes.kernel += size;
-          await writer.addStream(`kernel/${relative}`, size, readFileChunks(file));
+          await writer.addStream(`kernel/${relative}`, size, readFileChunks(file, size));
         }
       }
     }
