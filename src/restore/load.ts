@@ -62,7 +62,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * 16 MiB of rows by default, a fraction of that compressed) and hands it to a free lane, so the next
  * members are decrypted, and files written, while earlier parts load. At most one part per
  * lane plus the one being read are held at once. A part larger than
- * {@link LoadOptions.maxBufferedPart} (another producer's archive) streams from the archive
+ * {@link LoadOptions.maxBufferedPart} (a large `--part-size`, or another producer's archive) streams from the archive
  * into its lane instead, and reading waits for it: memory stays bounded whatever the part size.
  */
 async function bufferedPart(stream: AsyncIterable<Buffer>): Promise<Buffer> {

@@ -33,7 +33,7 @@ async function mismatchedFiles(expected: LoadResult['files'], dataDir: string): 
   return mismatched;
 }
 
-/** Tables are read back on all of the target's lanes at once, largest first. */
+/** Tables are digested on all of the target's lanes at once, largest first. */
 export async function reconcile(db: StagedTarget, loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
   // Files are hashed here while the server reads the tables.
   const hashingFiles = mismatchedFiles(loaded.files, dataDir);

@@ -46,7 +46,7 @@ export async function restore(request: RestoreRequest): Promise<RestoreResult> {
     const stagingDir = stagingFolder(request.dataDir);
     let loaded;
     try {
-      loaded = await stagedLoad(db, request.archiveDir, checked.index, request.secret, stagingDir, { ...(request.onEvent ? { onEvent: request.onEvent } : {}) });
+      loaded = await stagedLoad(db, request.archiveDir, checked.index, request.secret, stagingDir, request.onEvent ? { onEvent: request.onEvent } : {});
       request.onEvent?.({ type: 'swap' });
       await swapIn(db, loaded.schema, stagingDir, request.dataDir);
     } catch (error) {
