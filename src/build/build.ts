@@ -315,6 +315,9 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
     }
 
     const progressOf = new Map<string, { bytes: number; raw: number; part: number }>();
+    // The first volume's key derivation (scrypt: 256 MiB at a chosen password's work factor)
+    // ends before the first table is read, instead of adding its memory to the read-ahead's.
+    await writer.begin();
     for await (const produced of inOrder(producers, { lanes: readers.length, budget: readAheadBudget, sizeOf: (p) => (p.kind === 'part' ? p.part.size : 0) })) {
       if (produced.kind === 'head') {
         for (const member of produced.members) {
