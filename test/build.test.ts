@@ -127,6 +127,11 @@ describe('build', () => {
       assert.ok(!built.stdout.includes('correct horse'), 'the password is not printed');
       const members = await readArchive(out, { passphrase: 'correct horse battery staple 42' });
       assert.ok(members.size > 20);
+      // The ledger, counted beside the tables on a connection of its own, comes after the kernel (DESIGN §4).
+      const names = [...members.keys()];
+      assert.deepEqual(names.slice(0, 2), ['header.json', 'schema.json']);
+      assert.deepEqual(names.slice(-2), ['excluded.json', 'contents.json']);
+      assert.ok(names.at(-3)!.startsWith('kernel/'), `${names.at(-3)} precedes the ledger`);
       for (const [name, body] of members) assert.ok(!body.includes('CANARY-SECRET-'), `${name} carries no canary`);
       for (const table of ['b_search_content', 'b_search_content_stem', 'b_search_stem', 'b_rest_app', 'b_rest_event', 'b_rest_oauth_token', 'b_user_stored_auth', 'b_pull_channel']) {
         assert.equal(tableRows(members, table).length, 0, `${table} has no rows in the archive`);

@@ -5,8 +5,8 @@ import { z } from 'zod';
  *
  *   index.json        plaintext, signed: volumes with sizes and hashes, no account data
  *   vol-NNNN.age      age v1; plaintext a tar stream of members
- *   members           header.json, schema.json, excluded.json, tables/<table>/<NNNN>.tsv.zst,
- *                     files/<path>, kernel/<path>, and last contents.json
+ *   members           header.json, schema.json, tables/<table>/<NNNN>.tsv.zst, files/<path>,
+ *                     kernel/<path>, excluded.json, and last contents.json
  */
 export const formatVersion = 1;
 export const chunkSize = 64 * 1024 * 1024;

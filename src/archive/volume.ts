@@ -23,6 +23,10 @@ class CiphertextHasher extends Transform {
   readonly chunks: string[] = [];
   size = 0;
 
+  constructor() {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
   override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.whole.update(data);
     this.size += data.length;
@@ -76,7 +80,7 @@ export class VolumeWriter {
   ) {
     this.name = volumeName(ordinal);
     this.partial = path.join(dir, `${this.name}.partial`);
-    this.done = pipeline(plaintext, encryptor, this.hasher, createWriteStream(this.partial));
+    this.done = pipeline(plaintext, encryptor, this.hasher, createWriteStream(this.partial, { highWaterMark: 4 * 1024 * 1024 }));
     this.failed = this.done.then(() => new Promise<never>(() => undefined));
     // A failure is reported through the next add() or finish(); until then it is not unhandled.
     this.failed.catch(() => undefined);

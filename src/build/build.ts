@@ -20,14 +20,16 @@ import { findKernelRelease, readReleaseSchema, updateFeedPath, type KernelReleas
 import { compressedParts, type CompressedPart } from './parts.js';
 
 /**
- * Builds the archive of one account from a snapshot: header, on-premise schema, exclusion
- * ledger, the account's rows table by table, its files, the matching kernel, contents.json —
+ * Builds the archive of one account from a snapshot: header, on-premise schema, the account's
+ * rows table by table, its files, the matching kernel, the exclusion ledger, contents.json —
  * encrypted in volumes, then the signed index. Resumes from its journal after a crash.
  */
 export interface BuildRequest {
   readonly db: SqlClient;
   /** Further connections to the same snapshot: tables are read on all of them at once. */
   readonly readers?: readonly SqlClient[];
+  /** A connection of its own for the exclusion ledger's counts, which then run while the tables are read (default: `db`, after the kernel). */
+  readonly ledgerReader?: SqlClient;
   readonly manifest: Manifest;
   readonly kernelStore: string;
   readonly account: string;
@@ -46,9 +48,10 @@ export interface BuildRequest {
 }
 
 /** What the build reads ahead of the archive writer, in archive order. */
-type Produced =
-  | { readonly kind: 'head'; readonly members: readonly { readonly name: string; readonly body: Buffer }[] }
-  | { readonly kind: 'part'; readonly table: string; readonly part: CompressedPart };
+interface Produced {
+  readonly table: string;
+  readonly part: CompressedPart;
+}
 
 /**
  * Compressed parts the lanes may hold ahead of the writer (besides the part each is compressing).
@@ -198,11 +201,10 @@ async function prepareOutput(request: BuildRequest, prepared: Preparation): Prom
 
 /**
  * The members every archive begins with: header.json (no archive id or build time: like every
- * member it depends only on the snapshot and the request), schema.json and the exclusion ledger.
+ * member it depends only on the snapshot and the request) and schema.json.
  */
-export async function headMembers(request: Pick<BuildRequest, 'db' | 'manifest' | 'snapshot'>, prepared: Preparation): Promise<{ name: string; body: Buffer }[]> {
-  const { account, plan, schema, kernel } = prepared;
-  const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, null, 2) + '\n');
+export function headMembers(request: Pick<BuildRequest, 'manifest' | 'snapshot'>, prepared: Preparation): { name: string; body: Buffer }[] {
+  const { account, schema, kernel } = prepared;
   const header = {
     format: formatVersion,
     product: request.manifest.product,
@@ -213,21 +215,33 @@ export async function headMembers(request: Pick<BuildRequest, 'db' | 'manifest' 
     modules: prepared.modules,
     users: { active: prepared.users.active, countsAsActive: request.manifest.users.active, byKind: prepared.users.byKind },
   };
+  return [
+    { name: 'header.json', body: jsonMember(header) },
+    { name: 'schema.json', body: jsonMember({ release: kernel.version, tables: schema.tables }) },
+  ];
+}
+
+const jsonMember = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, null, 2) + '\n');
+
+/**
+ * excluded.json, the exclusion ledger: what stays behind, why, and how many of the account's
+ * rows. Its counts scan shared tables (the search index) whose size grows with the other
+ * accounts, not with this one, so the archive holds it after the kernel and a build counts on
+ * a connection of its own while the tables are read.
+ */
+export async function exclusionLedger(db: SqlClient, prepared: Preparation): Promise<{ name: string; body: Buffer }> {
+  const { plan } = prepared;
   const tables = [];
   for (const excluded of plan.excludedTables) {
-    const rows = excluded.countQuery ? Number((await request.db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(excluded.countQuery)}) x`))[0]?.n ?? 0) : null;
+    const rows = excluded.countQuery ? Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(excluded.countQuery)}) x`))[0]?.n ?? 0) : null;
     const listed = excluded.listQuery
-      ? (await request.db.query<{ code: string | null; name: string | null }>(`${rowQuerySql(excluded.listQuery)} ORDER BY 1, 2`)).map((r) => ({ code: r.code ?? '', name: r.name ?? '' }))
+      ? (await db.query<{ code: string | null; name: string | null }>(`${rowQuerySql(excluded.listQuery)} ORDER BY 1, 2`)).map((r) => ({ code: r.code ?? '', name: r.name ?? '' }))
       : undefined;
     tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null, ...(listed ? { listed } : {}) });
   }
   const columns = plan.excludedColumns.map((c) => ({ ...c, reason: c.policy === 'secret' ? 'never leaves the cloud' : 'rebuilt after the restore' }));
   const startEmpty = plan.exports.flatMap((e) => (e.empty ? [{ table: e.target.name, reason: e.empty.reason, task: e.empty.task ?? null }] : []));
-  return [
-    { name: 'header.json', body: json(header) },
-    { name: 'schema.json', body: json({ release: kernel.version, tables: schema.tables }) },
-    { name: 'excluded.json', body: json({ tables, columns, startEmpty }) },
-  ];
+  return { name: 'excluded.json', body: jsonMember({ tables, columns, startEmpty }) };
 }
 
 /** The kernel release's files in archive order; the update feed joins them at the path the installation's updater reads (P4). */
@@ -273,7 +287,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
     mtime,
     ...(journal ? { resume: { volumes: journal.volumes, members: journal.members } } : {}),
     onVolume: async (volumes, members) => {
-      await writeJournal(request.out, { format: 1, request: requestKey(request, prepared), archiveId: request.archiveId, createdAt, volumes: [...volumes], members: [...members] });
+      await writeJournal(request.out, { format: 2, request: requestKey(request, prepared), archiveId: request.archiveId, createdAt, volumes: [...volumes], members: [...members] });
       const last = volumes.at(-1)!;
       request.onEvent?.({ type: 'volume', name: last.name, size: last.size });
     },
@@ -288,14 +302,13 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
     const rows: Record<string, number> = {};
     const sizes = { rows: 0, files: 0, kernel: 0 };
     const readers = [request.db, ...(request.readers ?? [])];
+    const ledger = request.ledgerReader ? exclusionLedger(request.ledgerReader, prepared) : undefined;
+    // Awaited after the kernel; a failure before then is reported by whatever failed first.
+    ledger?.catch(() => undefined);
     /** Parts of the tables a resumed build does not read again; they follow the head members. */
     let completeParts = 0;
-    // The ledger counts and the tables are read on every connection at once, handed on in archive order.
-    const producers: ((lane: number) => AsyncIterable<Produced>)[] = [
-      async function* (lane) {
-        yield { kind: 'head', members: await headMembers({ ...request, db: readers[lane]! }, prepared) };
-      },
-    ];
+    // The tables are read on every connection at once, handed on in archive order.
+    const producers: ((lane: number) => AsyncIterable<Produced>)[] = [];
     for (const entry of plan.exports) {
       const table = entry.target.name;
       rows[table] = 0;
@@ -310,7 +323,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       }
       const query = entry.query;
       producers.push(async function* (lane) {
-        for await (const part of compressedParts(readers[lane]!.exportRows(query), request.partBytes)) yield { kind: 'part', table, part };
+        for await (const part of compressedParts(readers[lane]!.exportRows(query), request.partBytes)) yield { table, part };
       });
     }
 
@@ -318,15 +331,11 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
     // The first volume's key derivation (scrypt: 256 MiB at a chosen password's work factor)
     // ends before the first table is read, instead of adding its memory to the read-ahead's.
     await writer.begin();
-    for await (const produced of inOrder(producers, { lanes: readers.length, budget: readAheadBudget, sizeOf: (p) => (p.kind === 'part' ? p.part.size : 0) })) {
-      if (produced.kind === 'head') {
-        for (const member of produced.members) {
-          if (!skip()) await writer.addBuffer(member.name, member.body);
-        }
-        ordinal += completeParts;
-        continue;
-      }
-      const { table, part } = produced;
+    for (const member of headMembers(request, prepared)) {
+      if (!skip()) await writer.addBuffer(member.name, member.body);
+    }
+    ordinal += completeParts;
+    for await (const { table, part } of inOrder(producers, { lanes: readers.length, budget: readAheadBudget, sizeOf: (p) => p.part.size })) {
       const progress = progressOf.get(table) ?? { bytes: 0, raw: 0, part: 0 };
       progressOf.set(table, progress);
       // A resumed table is read again from its start; the parts already in complete volumes are not written twice.
@@ -357,6 +366,8 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       sizes.kernel += size;
       if (!skip()) await writer.addStream(`kernel/${relative}`, size, readFileChunks(file, size));
     }
+    const excluded = await (ledger ?? exclusionLedger(request.db, prepared));
+    if (!skip()) await writer.addBuffer(excluded.name, excluded.body);
 
     const { volumes } = await writer.close(rows);
     const index = await writeSignedIndex(request.out, {

@@ -11,7 +11,8 @@ import { contentsEntrySchema, volumeRecordSchema } from '../archive/format.js';
 export const journalName = '.build-journal.json';
 
 const journalSchema = z.object({
-  format: z.literal(1),
+  /** 2: the exclusion ledger follows the kernel. A journal of another layout is not resumed. */
+  format: z.literal(2),
   /** What the build was asked to do; a different request never resumes this one. */
   request: z.string(),
   archiveId: z.string().uuid(),

@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * How a build splits into volumes that separate jobs write in parallel (B7). A unit is a run
- * of consecutive members in archive order: the head (header, schema, exclusion ledger), all
- * parts of one table, a range of the account's files, the kernel release. Consecutive units
+ * of consecutive members in archive order: the head (header, schema), all parts of one
+ * table, a range of the account's files, the kernel release, the exclusion ledger. Consecutive units
  * are grouped until a group reaches the volume size; group k becomes `vol-k`, written by its
  * own job; the archive's last volume holds contents.json alone and is written when every
  * group is done. Archive order is kept, so a restore reads the volumes exactly as it reads
@@ -15,6 +15,7 @@ export const unitSchema = z.discriminatedUnion('kind', [
   /** Files `from` (inclusive) to `to` (exclusive) of the account's sorted file list. */
   z.object({ kind: z.literal('files'), from: z.number().int().nonnegative(), to: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('kernel') }),
+  z.object({ kind: z.literal('ledger') }),
 ]);
 export type Unit = z.infer<typeof unitSchema>;
 
@@ -46,6 +47,7 @@ export function buildUnits(plan: { readonly tables: readonly { readonly table: s
   }
   if (from < fileSizes.length) units.push({ unit: { kind: 'files', from, to: fileSizes.length }, bytes });
   units.push({ unit: { kind: 'kernel' }, bytes: kernelBytes });
+  units.push({ unit: { kind: 'ledger' }, bytes: 0 });
   return units;
 }
 

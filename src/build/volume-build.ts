@@ -7,7 +7,7 @@ import { prefetch } from '../core/prefetch.js';
 import type { SigningKey } from '../core/signing.js';
 import type { SqlClient } from '../engine/types.js';
 import type { Manifest } from '../manifest/schema.js';
-import { headMembers, kernelFiles, listFiles, readFileChunks, writeSignedIndex, type Preparation } from './build.js';
+import { exclusionLedger, headMembers, kernelFiles, listFiles, readFileChunks, writeSignedIndex, type Preparation } from './build.js';
 import { compressedParts } from './parts.js';
 import type { Unit } from './units.js';
 
@@ -49,7 +49,7 @@ export async function writeGroupVolume(input: VolumeJobInput, prepared: Preparat
     await writer.begin();
     for (const unit of units) {
       if (unit.kind === 'head') {
-        for (const member of await headMembers(input, prepared)) await writer.addBuffer(member.name, member.body);
+        for (const member of headMembers(input, prepared)) await writer.addBuffer(member.name, member.body);
       } else if (unit.kind === 'table') {
         const entry = prepared.plan.exports.find((e) => e.target.name === unit.table);
         if (!entry) throw new Error(`the plan has no table ${unit.table}`);
@@ -70,12 +70,15 @@ export async function writeGroupVolume(input: VolumeJobInput, prepared: Preparat
           await writer.addStream(`files/${relative}`, size, readFileChunks(file, size));
           input.onBytes?.(size);
         }
-      } else {
+      } else if (unit.kind === 'kernel') {
         for (const { relative, file } of await kernelFiles(prepared.kernel)) {
           const size = (await stat(file)).size;
           sizes.kernel += size;
           await writer.addStream(`kernel/${relative}`, size, readFileChunks(file, size));
         }
+      } else {
+        const ledger = await exclusionLedger(input.db, prepared);
+        await writer.addBuffer(ledger.name, ledger.body);
       }
     }
     const { volumes, members } = await writer.seal();

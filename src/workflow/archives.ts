@@ -271,7 +271,7 @@ export class ArchiveService {
     const snapshot = await openSnapshot(home, night);
     let readers: SqlClient[] = [];
     try {
-      readers = await openExtraReaders(home, night, 1);
+      readers = await openExtraReaders(home, night, 2);
       const manifest = referenceManifest();
       const filesDir = accountFilesDir(home, night, accountUrl);
       const prepared = await prepare(snapshot.db, manifest, cloudPaths(home).kernel, accountUrl, { edition });
@@ -280,7 +280,7 @@ export class ArchiveService {
       const progress = this.progressRecorder(id);
       const result = await build(
         {
-          db: snapshot.db, readers, manifest, kernelStore: cloudPaths(home).kernel, account: accountUrl, snapshot: { night, takenAt: snapshot.meta.takenAt }, filesDir, out, archiveId,
+          db: snapshot.db, readers: readers.slice(0, 1), ...(readers[1] ? { ledgerReader: readers[1] } : {}), manifest, kernelStore: cloudPaths(home).kernel, account: accountUrl, snapshot: { night, takenAt: snapshot.meta.takenAt }, filesDir, out, archiveId,
           encryption: { kind: 'passphrase', passphrase, scryptLogN: generatedScryptLogN }, volumeSize: this.o.volumeSize ?? 1024 ** 3, partBytes: defaultPartBytes,
           signingKey: await loadOrCreateSigningKey(path.join(home, 'vendor')), now: this.now(), retentionDays, onEvent: progress.onEvent,
         },

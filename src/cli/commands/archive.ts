@@ -158,9 +158,11 @@ export function archiveCommands(): Command[] {
         }
         // On a terminal the plan's estimate gives the progress line its ETA; scripts skip that work.
         const estimate = !opts.json && process.stderr.isTTY ? (await planBuild(db, prepared, accountFilesDir(home, opts.snapshot, opts.account))).estimatedBytes : undefined;
+        // One further connection reads tables beside `db`, another counts the exclusion ledger meanwhile.
+        const [tableReader, ledgerReader] = readers;
         const built = await build(
           {
-            db, readers, manifest, kernelStore: cloudPaths(home).kernel, account: opts.account, snapshot: { night: opts.snapshot, takenAt },
+            db, readers: tableReader ? [tableReader] : [], ...(ledgerReader ? { ledgerReader } : {}), manifest, kernelStore: cloudPaths(home).kernel, account: opts.account, snapshot: { night: opts.snapshot, takenAt },
             filesDir: accountFilesDir(home, opts.snapshot, opts.account), out, archiveId, encryption,
             volumeSize: opts.volumeSize, partBytes: opts.partSize, signingKey: await loadOrCreateSigningKey(vendorDir(home)),
             now: new Date(), retentionDays: 7, onEvent: eventPrinter(opts.json, estimate),
@@ -168,7 +170,7 @@ export function archiveCommands(): Command[] {
           prepared,
         );
         return { ...built, passwordFile };
-      }, 1);
+      }, 2);
       const bytes = result.index.volumes.reduce((a, v) => a + v.size, 0);
       if (opts.json) {
         return printJson({ archiveId: result.index.archiveId, out, resumed: result.resumed, volumes: result.index.volumes.map(({ name, size, sha256 }) => ({ name, size, sha256 })), bytes, tables: result.tables, members: result.members, expiresAt: result.index.expiresAt, passwordFile: result.passwordFile ?? null });
