@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { CompressStream } from 'zstd-napi';
+import { compressorPool, type WorkerCompression } from './compressor-pool.js';
 
 /**
  * Cuts a stream of COPY text into parts of about `partBytes` (always on a row boundary) and
@@ -32,53 +31,60 @@ function countRows(chunk: Uint8Array, from: number, to: number): number {
 }
 
 class PartCompressor {
-  private readonly stream = new CompressStream({ compressionLevel: zstdLevel, nbWorkers: 2 });
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
   raw = 0;
   rows = 0;
 
-  constructor() {
-    this.stream.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-    });
+  private constructor(private readonly compression: WorkerCompression) {}
+
+  static async start(): Promise<PartCompressor> {
+    return new PartCompressor(await compressorPool.start(zstdLevel));
   }
 
   async write(data: Uint8Array, rows: number): Promise<void> {
     this.raw += data.length;
     this.rows += rows;
-    if (!this.stream.write(data)) await once(this.stream, 'drain');
+    await this.compression.write(data);
   }
 
   async finish(): Promise<CompressedPart> {
-    this.stream.end();
-    await once(this.stream, 'end');
-    return { chunks: this.chunks, size: this.size, rows: this.rows, raw: this.raw };
+    const body = await this.compression.finish();
+    return { chunks: [body], size: body.length, rows: this.rows, raw: this.raw };
+  }
+
+  abandon(): void {
+    this.compression.abandon();
   }
 }
 
 export async function* compressedParts(rows: AsyncIterable<Uint8Array>, partBytes: number): AsyncGenerator<CompressedPart> {
-  let part = new PartCompressor();
-  for await (const chunk of rows) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const room = partBytes - part.raw;
-      if (chunk.length - offset < room) {
-        await part.write(chunk.subarray(offset), countRows(chunk, offset, chunk.length));
-        break;
+  let part: PartCompressor | undefined = await PartCompressor.start();
+  try {
+    for await (const chunk of rows) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const room = partBytes - part.raw;
+        if (chunk.length - offset < room) {
+          await part.write(chunk.subarray(offset), countRows(chunk, offset, chunk.length));
+          break;
+        }
+        // The part is full within this chunk: cut after the first row end at or past the limit.
+        const cut = chunk.indexOf(10, offset + Math.max(room, 1) - 1);
+        if (cut === -1) {
+          await part.write(chunk.subarray(offset), countRows(chunk, offset, chunk.length));
+          break;
+        }
+        await part.write(chunk.subarray(offset, cut + 1), countRows(chunk, offset, cut + 1));
+        const full: CompressedPart = await part.finish();
+        part = undefined;
+        yield full;
+        part = await PartCompressor.start();
+        offset = cut + 1;
       }
-      // The part is full within this chunk: cut after the first row end at or past the limit.
-      const cut = chunk.indexOf(10, offset + Math.max(room, 1) - 1);
-      if (cut === -1) {
-        await part.write(chunk.subarray(offset), countRows(chunk, offset, chunk.length));
-        break;
-      }
-      await part.write(chunk.subarray(offset, cut + 1), countRows(chunk, offset, cut + 1));
-      yield await part.finish();
-      part = new PartCompressor();
-      offset = cut + 1;
     }
+    const last: CompressedPart = await part.finish();
+    part = undefined;
+    if (last.raw > 0) yield last;
+  } finally {
+    part?.abandon();
   }
-  if (part.raw > 0) yield await part.finish();
 }
