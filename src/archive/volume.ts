@@ -1,12 +1,11 @@
-import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Recipient } from 'age-encryption';
 import tar from 'tar-stream';
-import { chunkSize, volumeName, type VolumeRecord } from './format.js';
+import { volumeName, type VolumeRecord } from './format.js';
+import { HashedFileSink } from './volume-sink.js';
 import { ageEncryptor } from './age-stream.js';
 import { NativeScryptRecipient } from './scrypt.js';
 
@@ -15,57 +14,18 @@ export type Encryption =
   | { readonly kind: 'passphrase'; readonly passphrase: string; readonly scryptLogN: number }
   | { readonly kind: 'recipients'; readonly recipients: readonly string[] };
 
-/** Hashes the ciphertext as it passes: the whole volume and every 64 MiB chunk. */
-class CiphertextHasher extends Transform {
-  private readonly whole = createHash('sha256');
-  private chunk: Hash = createHash('sha256');
-  private inChunk = 0;
-  readonly chunks: string[] = [];
-  size = 0;
-
-  constructor() {
-    super({ highWaterMark: 1024 * 1024 });
-  }
-
-  override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.whole.update(data);
-    this.size += data.length;
-    let offset = 0;
-    while (offset < data.length) {
-      const take = Math.min(data.length - offset, chunkSize - this.inChunk);
-      this.chunk.update(data.subarray(offset, offset + take));
-      this.inChunk += take;
-      offset += take;
-      if (this.inChunk === chunkSize) {
-        this.chunks.push(this.chunk.digest('hex'));
-        this.chunk = createHash('sha256');
-        this.inChunk = 0;
-      }
-    }
-    done(null, data);
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.inChunk > 0 || this.chunks.length === 0) this.chunks.push(this.chunk.digest('hex'));
-    done();
-  }
-
-  digest(): string {
-    return this.whole.digest('hex');
-  }
-}
-
 function recipientsOf(encryption: Encryption): (string | Recipient)[] {
   return encryption.kind === 'passphrase' ? [new NativeScryptRecipient(encryption.passphrase, encryption.scryptLogN)] : [...encryption.recipients];
 }
 
 /**
- * One volume being written: a tar stream, encrypted with age, hashed, into `vol-NNNN.age.partial`,
+ * One volume being written: a tar stream, encrypted with age, hashed and written on a thread
+ * of its own (volume-sink.ts) into `vol-NNNN.age.partial`,
  * renamed to its final name only when complete. Members are added one at a time.
  */
 export class VolumeWriter {
   readonly name: string;
-  private readonly hasher = new CiphertextHasher();
+  private readonly sink: HashedFileSink;
   private readonly done: Promise<void>;
   private readonly partial: string;
   /** Rejects as soon as writing the ciphertext fails (disk full, …); never resolves otherwise. */
@@ -80,7 +40,8 @@ export class VolumeWriter {
   ) {
     this.name = volumeName(ordinal);
     this.partial = path.join(dir, `${this.name}.partial`);
-    this.done = pipeline(plaintext, encryptor, this.hasher, createWriteStream(this.partial, { highWaterMark: 4 * 1024 * 1024 }));
+    this.sink = new HashedFileSink(this.partial);
+    this.done = pipeline(plaintext, encryptor, this.sink);
     this.failed = this.done.then(() => new Promise<never>(() => undefined));
     // A failure is reported through the next add() or finish(); until then it is not unhandled.
     this.failed.catch(() => undefined);
@@ -123,7 +84,8 @@ export class VolumeWriter {
     this.pack.finalize();
     await this.done;
     await rename(this.partial, path.join(this.dir, this.name));
-    return { name: this.name, size: this.hasher.size, sha256: this.hasher.digest(), chunks: this.hasher.chunks };
+    const { size, sha256, chunks } = this.sink.digest!;
+    return { name: this.name, size, sha256, chunks };
   }
 
   /** Stops writing and removes the partial file. */

@@ -1,6 +1,6 @@
 import { scryptSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chunkSize, formatVersion, indexName, tablePartName, type ArchiveIndex, type ContentsEntry, type UnsignedIndex, type VolumeRecord } from '../archive/format.js';
 import { signJson, type SigningKey } from '../core/signing.js';
@@ -8,6 +8,7 @@ import { ArchiveWriter } from '../archive/writer.js';
 import type { Encryption } from '../archive/volume.js';
 import { RepatriateError } from '../core/errors.js';
 import { inOrder } from '../core/ordered-lanes.js';
+import { prefetch } from '../core/prefetch.js';
 import type { Schema } from '../core/schema.js';
 import { introspect, serverVersion } from '../engine/postgres/introspect.js';
 import { quoteIdent, rowQuerySql, type SqlClient } from '../engine/types.js';
@@ -142,6 +143,35 @@ export async function prepare(db: SqlClient, manifest: Manifest, kernelStore: st
 export async function* readFileChunks(file: string, size: number): AsyncGenerator<Uint8Array> {
   if (size === 0) return;
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, end: size - 1 })) yield chunk as Uint8Array;
+}
+
+/** A file on its way into the archive: its size as stat gave it, and its content. */
+export interface SourceFile {
+  readonly relative: string;
+  readonly size: number;
+  readonly content: AsyncIterable<Uint8Array>;
+}
+
+/** Files up to this size are read whole, ahead of the writer. */
+const readAheadFileBytes = 1024 * 1024;
+
+/**
+ * The files in order, each small one already read while the writer archives the ones before
+ * it (up to four ahead): read one after another, every file cost the writer an open, a read
+ * and a close on the thread pool, and the build waited through them with nothing else to do.
+ */
+export function sourceFiles(files: readonly { readonly relative: string; readonly file: string }[]): AsyncGenerator<SourceFile> {
+  return prefetch((async function* () {
+    for (const { relative, file } of files) {
+      const size = (await stat(file)).size;
+      if (size > readAheadFileBytes) {
+        yield { relative, size, content: readFileChunks(file, size) };
+        continue;
+      }
+      const whole = await readFile(file);
+      yield { relative, size, content: (async function* () { yield whole; })() };
+    }
+  })(), 4);
 }
 
 /** Relative paths of every file under a folder, sorted, so the archive's order never depends on the file system. */
@@ -352,19 +382,17 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
 
     let fileCount = 0;
     let fileBytes = 0;
-    for (const relative of await listFiles(request.filesDir)) {
-      const file = path.join(request.filesDir, relative);
-      const size = (await stat(file)).size;
+    const accountFiles = (await listFiles(request.filesDir)).map((relative) => ({ relative, file: path.join(request.filesDir, relative) }));
+    for await (const { relative, size, content } of sourceFiles(accountFiles)) {
       fileCount++;
       fileBytes += size;
       sizes.files += size;
-      if (!skip()) await writer.addStream(`files/${relative}`, size, readFileChunks(file, size));
+      if (!skip()) await writer.addStream(`files/${relative}`, size, content);
       request.onEvent?.({ type: 'files', files: fileCount, bytes: fileBytes, raw: size });
     }
-    for (const { relative, file } of await kernelFiles(kernel)) {
-      const size = (await stat(file)).size;
+    for await (const { relative, size, content } of sourceFiles(await kernelFiles(kernel))) {
       sizes.kernel += size;
-      if (!skip()) await writer.addStream(`kernel/${relative}`, size, readFileChunks(file, size));
+      if (!skip()) await writer.addStream(`kernel/${relative}`, size, content);
     }
     const excluded = await (ledger ?? exclusionLedger(request.db, prepared));
     if (!skip()) await writer.addBuffer(excluded.name, excluded.body);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { BatchSender } from '../core/batches.js';
 
 /**
  * zstd compression on worker threads, one part (one zstd frame) at a time per worker. zstd-napi
@@ -59,28 +60,16 @@ type FromWorker =
   | { readonly type: 'part'; readonly body: Uint8Array }
   | { readonly type: 'error'; readonly message: string };
 
-/**
- * Rows go to a worker in batches of 1 MiB, copied into buffers that travel to the worker and
- * back; at most four per frame are away at once. Buffers moved for good would pile up in the
- * worker as garbage its small heap seldom collects.
- */
-const batchSize = 1024 * 1024;
-const maxBatchesPerFrame = 4;
-const spareBatches: Uint8Array[] = [];
-const maxSpareBatches = 16;
-
 /** One zstd frame being compressed on a pooled worker. */
 export class WorkerCompression {
-  private batch: Uint8Array | undefined;
-  private filled = 0;
-  private away = 0;
-  private waiting: (() => void) | undefined;
+  private readonly sender: BatchSender;
   private finished: ((body: Buffer) => void) | undefined;
   private failure: Error | undefined;
   private failed: ((error: Error) => void) | undefined;
   private detached = false;
 
   constructor(private readonly worker: Worker, level: number, private readonly release: (discard: boolean) => void) {
+    this.sender = new BatchSender(worker);
     worker.on('message', this.onMessage);
     worker.on('error', this.onError);
     worker.postMessage({ type: 'start', level });
@@ -88,9 +77,7 @@ export class WorkerCompression {
 
   private readonly onMessage = (message: FromWorker): void => {
     if (message.type === 'ack') {
-      this.away--;
-      if (spareBatches.length < maxSpareBatches) spareBatches.push(new Uint8Array(message.buffer));
-      this.wake();
+      this.sender.returned(message.buffer);
     } else if (message.type === 'part') {
       this.finished?.(Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength));
     } else {
@@ -100,49 +87,20 @@ export class WorkerCompression {
 
   private readonly onError = (error: Error): void => {
     this.failure = error;
-    this.wake();
+    this.sender.fail(error);
     this.failed?.(error);
   };
 
-  private wake(): void {
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.();
-  }
-
-  /** Copies `data` into the frame's batches; waits while the worker is behind. */
-  async write(data: Uint8Array): Promise<void> {
-    for (let at = 0; at < data.length; ) {
-      this.batch ??= await this.freeBatch();
-      const n = Math.min(data.length - at, this.batch.length - this.filled);
-      this.batch.set(data.subarray(at, at + n), this.filled);
-      this.filled += n;
-      at += n;
-      if (this.filled === this.batch.length) this.send();
-    }
-  }
-
-  private send(): void {
-    const batch = this.batch!;
-    this.worker.postMessage({ type: 'data', buffer: batch.buffer, length: this.filled }, [batch.buffer as ArrayBuffer]);
-    this.away++;
-    this.batch = undefined;
-    this.filled = 0;
-  }
-
-  private async freeBatch(): Promise<Uint8Array> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.away < maxBatchesPerFrame) return spareBatches.pop() ?? new Uint8Array(batchSize);
-      await new Promise<void>((resolve) => (this.waiting = resolve));
-    }
+  /** Rows for the frame, copied: `data` may be reused at once. */
+  write(data: Uint8Array): Promise<void> {
+    return this.sender.write(data);
   }
 
   /** Ends the frame; resolves with the compressed frame and returns the worker to the pool. */
   async finish(): Promise<Buffer> {
     try {
       if (this.failure) throw this.failure;
-      if (this.filled > 0) this.send();
+      this.sender.flush();
       return await new Promise<Buffer>((resolve, reject) => {
         this.finished = resolve;
         this.failed = reject;

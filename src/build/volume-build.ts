@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { tablePartName, type ArchiveIndex, type ContentsEntry, type VolumeRecord } from '../archive/format.js';
 import type { Encryption } from '../archive/volume.js';
@@ -7,7 +6,7 @@ import { prefetch } from '../core/prefetch.js';
 import type { SigningKey } from '../core/signing.js';
 import type { SqlClient } from '../engine/types.js';
 import type { Manifest } from '../manifest/schema.js';
-import { exclusionLedger, headMembers, kernelFiles, listFiles, readFileChunks, writeSignedIndex, type Preparation } from './build.js';
+import { exclusionLedger, headMembers, kernelFiles, listFiles, sourceFiles, writeSignedIndex, type Preparation } from './build.js';
 import { compressedParts } from './parts.js';
 import type { Unit } from './units.js';
 
@@ -63,18 +62,16 @@ export async function writeGroupVolume(input: VolumeJobInput, prepared: Preparat
           input.onBytes?.(compressed.raw);
         }
       } else if (unit.kind === 'files') {
-        for (const relative of (await listFiles(input.filesDir)).slice(unit.from, unit.to)) {
-          const file = path.join(input.filesDir, relative);
-          const size = (await stat(file)).size;
+        const files = (await listFiles(input.filesDir)).slice(unit.from, unit.to).map((relative) => ({ relative, file: path.join(input.filesDir, relative) }));
+        for await (const { relative, size, content } of sourceFiles(files)) {
           sizes.files += size;
-          await writer.addStream(`files/${relative}`, size, readFileChunks(file, size));
+          await writer.addStream(`files/${relative}`, size, content);
           input.onBytes?.(size);
         }
       } else if (unit.kind === 'kernel') {
-        for (const { relative, file } of await kernelFiles(prepared.kernel)) {
-          const size = (await stat(file)).size;
+        for await (const { relative, size, content } of sourceFiles(await kernelFiles(prepared.kernel))) {
           sizes.kernel += size;
-          await writer.addStream(`kernel/${relative}`, size, readFileChunks(file, size));
+          await writer.addStream(`kernel/${relative}`, size, content);
         }
       } else {
         const ledger = await exclusionLedger(input.db, prepared);
