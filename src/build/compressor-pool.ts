@@ -15,20 +15,16 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const zstd = require(workerData.binding);
 const cctx = new zstd.CCtx();
-// One output buffer per worker, grown to the largest frame and reused: zstd-napi's stream
-// allocates a 128 KiB buffer per output chunk, garbage the worker's small heap would let pile up.
-let out = new Uint8Array(4 * 1024 * 1024);
-let used = 0;
+// One output buffer, reused; what each call produces is copied out at its exact size and
+// moved to the main thread with the frame. zstd-napi's stream allocates a 128 KiB buffer per
+// output chunk, garbage the worker's small heap would let pile up.
+const out = new Uint8Array(zstd.cStreamOutSize());
+let chunks = [];
 const empty = new Uint8Array(0);
 function compress(src, end) {
   for (;;) {
-    if (out.length - used < zstd.cStreamOutSize()) {
-      const bigger = new Uint8Array(out.length * 2);
-      bigger.set(out.subarray(0, used));
-      out = bigger;
-    }
-    const [left, produced, consumed] = cctx.compressStream2(out.subarray(used), src, end ? zstd.EndDirective.end : zstd.EndDirective.continue);
-    used += produced;
+    const [left, produced, consumed] = cctx.compressStream2(out, src, end ? zstd.EndDirective.end : zstd.EndDirective.continue);
+    if (produced > 0) chunks.push(out.slice(0, produced));
     src = src.subarray(consumed);
     if (src.length === 0 && (!end || left === 0)) return;
   }
@@ -38,16 +34,16 @@ parentPort.on('message', (message) => {
     if (message.type === 'start') {
       cctx.reset(zstd.ResetDirective.sessionOnly);
       cctx.setParameter(zstd.CParameter.compressionLevel, message.level);
-      used = 0;
+      chunks = [];
     } else if (message.type === 'data') {
       compress(new Uint8Array(message.buffer, 0, message.length), false);
       // The buffer goes back to be filled again: nothing the worker received is left as garbage.
       parentPort.postMessage({ type: 'ack', buffer: message.buffer }, [message.buffer]);
     } else if (message.type === 'end') {
       compress(empty, true);
-      // A buffer of the frame's size, moved to the main thread.
-      const body = out.slice(0, used);
-      parentPort.postMessage({ type: 'part', body }, [body.buffer]);
+      const frame = chunks;
+      chunks = [];
+      parentPort.postMessage({ type: 'part', chunks: frame }, frame.map((c) => c.buffer));
     }
   } catch (error) {
     parentPort.postMessage({ type: 'error', message: error.message });
@@ -57,13 +53,13 @@ parentPort.on('message', (message) => {
 
 type FromWorker =
   | { readonly type: 'ack'; readonly buffer: ArrayBuffer }
-  | { readonly type: 'part'; readonly body: Uint8Array }
+  | { readonly type: 'part'; readonly chunks: Uint8Array[] }
   | { readonly type: 'error'; readonly message: string };
 
 /** One zstd frame being compressed on a pooled worker. */
 export class WorkerCompression {
   private readonly sender: BatchSender;
-  private finished: ((body: Buffer) => void) | undefined;
+  private finished: ((chunks: Buffer[]) => void) | undefined;
   private failure: Error | undefined;
   private failed: ((error: Error) => void) | undefined;
   private detached = false;
@@ -79,7 +75,7 @@ export class WorkerCompression {
     if (message.type === 'ack') {
       this.sender.returned(message.buffer);
     } else if (message.type === 'part') {
-      this.finished?.(Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength));
+      this.finished?.(message.chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
     } else {
       this.onError(new Error(`zstd compression failed: ${message.message}`));
     }
@@ -97,11 +93,11 @@ export class WorkerCompression {
   }
 
   /** Ends the frame; resolves with the compressed frame and returns the worker to the pool. */
-  async finish(): Promise<Buffer> {
+  async finish(): Promise<Buffer[]> {
     try {
       if (this.failure) throw this.failure;
       this.sender.flush();
-      return await new Promise<Buffer>((resolve, reject) => {
+      return await new Promise<Buffer[]>((resolve, reject) => {
         this.finished = resolve;
         this.failed = reject;
         this.worker.postMessage({ type: 'end' });

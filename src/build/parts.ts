@@ -47,8 +47,8 @@ class PartCompressor {
   }
 
   async finish(): Promise<CompressedPart> {
-    const body = await this.compression.finish();
-    return { chunks: [body], size: body.length, rows: this.rows, raw: this.raw };
+    const chunks = await this.compression.finish();
+    return { chunks, size: chunks.reduce((sum, c) => sum + c.length, 0), rows: this.rows, raw: this.raw };
   }
 
   abandon(): void {
