@@ -140,7 +140,7 @@ export async function prepare(db: SqlClient, manifest: Manifest, kernelStore: st
  * kernel's and the account's hundreds of files kept the collector busy for a third of the
  * files phase.
  */
-export async function* readFileChunks(file: string, size: number): AsyncGenerator<Uint8Array> {
+async function* readFileChunks(file: string, size: number): AsyncGenerator<Uint8Array> {
   if (size === 0) return;
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, end: size - 1 })) yield chunk as Uint8Array;
 }
