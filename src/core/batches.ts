@@ -1,16 +1,20 @@
 import type { Worker } from 'node:worker_threads';
 
 /**
- * Bytes for a worker thread, copied into batches of 1 MiB whose buffers travel to the worker
- * and back: a worker answers each `{ type: 'data', buffer, length }` with `{ type: 'ack',
- * buffer }`, moving the buffer back, and at most four are away at once. Buffers moved to a
- * worker for good would pile up there as garbage its small heap seldom collects; small
- * pieces (a 16-byte tag, a 100-byte row) each sent as a message would cost more than their
- * work.
+ * Bytes for a worker thread, copied into batches (1 MiB by default) whose buffers travel to the
+ * worker and back: a worker answers each `{ type: 'data', buffer, length }` by moving the
+ * buffer back, which the owner hands to {@link BatchSender.returned}, and at most `maxAway`
+ * (four by default) are away at once. Buffers moved to a worker for good would pile up there
+ * as garbage its small heap seldom collects; small pieces (a 16-byte tag, a 100-byte row) each
+ * sent as a message would cost more than their work.
  */
-const batchSize = 1024 * 1024;
-const maxAway = 4;
-const spares: Uint8Array[] = [];
+export interface BatchOptions {
+  readonly batchSize?: number;
+  readonly maxAway?: number;
+}
+
+/** Free buffers by size, shared by every sender of the process. */
+const spares = new Map<number, Uint8Array[]>();
 const maxSpares = 16;
 
 export class BatchSender {
@@ -19,13 +23,22 @@ export class BatchSender {
   private away = 0;
   private waiting: (() => void) | undefined;
   private failure: Error | undefined;
+  private readonly batchSize: number;
+  private readonly maxAway: number;
+  private readonly free: Uint8Array[];
 
-  constructor(private readonly worker: Worker) {}
+  constructor(private readonly worker: Worker, { batchSize = 1024 * 1024, maxAway = 4 }: BatchOptions = {}) {
+    this.batchSize = batchSize;
+    this.maxAway = maxAway;
+    let free = spares.get(batchSize);
+    if (!free) spares.set(batchSize, (free = []));
+    this.free = free;
+  }
 
-  /** The worker's ack: its buffer is free again. */
+  /** The worker is done with a batch: its buffer is free again. */
   returned(buffer: ArrayBuffer): void {
     this.away--;
-    if (spares.length < maxSpares) spares.push(new Uint8Array(buffer));
+    if (this.free.length < maxSpares) this.free.push(new Uint8Array(buffer));
     this.wake();
   }
 
@@ -64,7 +77,7 @@ export class BatchSender {
   private async freeBatch(): Promise<Uint8Array> {
     for (;;) {
       if (this.failure) throw this.failure;
-      if (this.away < maxAway) return spares.pop() ?? new Uint8Array(batchSize);
+      if (this.away < this.maxAway) return this.free.pop() ?? new Uint8Array(this.batchSize);
       await new Promise<void>((resolve) => (this.waiting = resolve));
     }
   }

@@ -3,7 +3,6 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { DecompressStream } from 'zstd-napi';
 import { contentsName, tableOfPart, type ArchiveIndex, type ContentsEntry } from '../archive/format.js';
 import { readVolume, type Secret } from '../archive/reader.js';
 import { compareContents, contentsMismatch, parseContents } from '../archive/verify.js';
@@ -11,6 +10,7 @@ import type { Schema, Table } from '../core/schema.js';
 import { Lanes } from './lanes.js';
 import type { StagedTarget } from './staged.js';
 import { RowDigest } from './digest.js';
+import { PartDecoder } from './part-decoder.js';
 
 /**
  * The staged load: every table into a staging schema, files and kernel into a staging folder,
@@ -71,10 +71,6 @@ async function bufferedPart(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function* slices(data: Buffer, size: number): Generator<Buffer> {
-  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
-}
-
 export interface LoadOptions {
   readonly onEvent?: (event: LoadEvent) => void;
   /** Compressed bytes above which a part is streamed into its lane instead of held in memory. */
@@ -104,6 +100,7 @@ export async function stagedLoad(
   let fileBytes = 0;
   let contentsSeen = false;
   const lanes = new Lanes(db.lanes.length);
+  const decoders = db.lanes.map(() => new PartDecoder());
   /** Keys, indexes, foreign keys and sequences, started once every table part has been read. */
   let finishing: Promise<void> | undefined;
   let finishFailure: { error: unknown } | undefined;
@@ -119,29 +116,21 @@ export async function stagedLoad(
     return finishing;
   };
 
-  /** Loads one part on a lane (decompress, digest, load) and returns its rows. */
+  /** Loads one part on a lane (decompressed and digested on the lane's decoder thread) and returns its rows. */
   const loadPart = async (target: Table, compressed: Buffer | AsyncIterable<Buffer>, before: readonly PartState[], lane: number): Promise<number> => {
-    const digest = new RowDigest();
-    // Fed in slices: one whole part in one write would come out as one chunk of the whole part.
-    const plain = Readable.from(Buffer.isBuffer(compressed) ? slices(compressed, 128 * 1024) : compressed).pipe(new DecompressStream());
-    const counted = (async function* () {
-      for await (const chunk of plain as AsyncIterable<Buffer>) {
-        digest.update(chunk);
-        yield chunk;
-      }
-    })();
+    const decoding = decoders[lane]!.decode(compressed);
     // Row numbers in messages count from the table's first part; the parts before may still be loading.
     const firstRow = async (): Promise<number> => {
       await Promise.allSettled(before.map((p) => p.done));
       return before.reduce((sum, p) => sum + p.rows, 0) + 1;
     };
-    await db.load(target, counted, firstRow, lane);
-    const partDigest = digest.digest();
+    await db.load(target, decoding.text(), firstRow, lane);
+    const part = decoding.result();
     const previous = tables[target.name];
-    const sum = { rows: (previous?.rows ?? 0) + digest.rows, digest: previous ? addDigests(previous.digest, partDigest) : partDigest };
+    const sum = { rows: (previous?.rows ?? 0) + part.rows, digest: previous ? addDigests(previous.digest, part.digest) : part.digest };
     tables[target.name] = sum;
     onEvent?.({ type: 'table', table: target.name, rows: sum.rows });
-    return digest.rows;
+    return part.rows;
   };
 
   try {
@@ -210,6 +199,7 @@ export async function stagedLoad(
   } finally {
     // Nothing may still be writing into staging when this returns or throws.
     await lanes.drain().catch(() => undefined);
+    await Promise.all(decoders.map((d) => d.close()));
     await finishing?.catch(() => undefined);
   }
   await lanes.drain();

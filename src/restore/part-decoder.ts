@@ -1,0 +1,148 @@
+import type { Worker } from 'node:worker_threads';
+import { BatchSender } from '../core/batches.js';
+import { moduleWorker } from '../core/module-worker.js';
+
+/** Messages to a decoder thread (part-decoder-worker.ts). */
+export type ToDecoder = { readonly type: 'start' } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
+
+/** Messages from a decoder thread: a batch's rows (with the batch's buffer, moved back), the part's summary, or a failure. */
+export type FromDecoder =
+  | { readonly type: 'text'; readonly text: Uint8Array[]; readonly buffer: ArrayBuffer }
+  | { readonly type: 'end'; readonly rows: number; readonly digest: string }
+  | { readonly type: 'error'; readonly message: string };
+
+/** A part's rows as the archive holds them: how many, and their digest (digest.ts). */
+export interface DecodedPart {
+  readonly rows: number;
+  readonly digest: string;
+}
+
+/**
+ * A lane's table parts decompressed and digested on a thread of their own, so the main thread
+ * only decrypts the archive and feeds the database connections. Compressed bytes go to the
+ * thread in batches of 256 KiB; a batch's buffer is returned only once its rows have been
+ * taken by the lane, so at most four batches' rows wait in memory, whatever the part's size.
+ */
+const batches = { batchSize: 256 * 1024, maxAway: 4 };
+
+export class PartDecoder {
+  private worker: Worker | undefined;
+  private current: PartDecoding | undefined;
+
+  /** Starts decoding one part. Its rows must be read to the end (or given up) before the next part starts. */
+  decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): PartDecoding {
+    if (this.current && !this.current.settled) throw new Error('a lane decodes one part at a time');
+    const worker = (this.worker ??= this.spawn());
+    this.current = new PartDecoding(worker, compressed, () => this.discard(worker));
+    return this.current;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private spawn(): Worker {
+    const worker = moduleWorker(new URL('./part-decoder-worker.js', import.meta.url));
+    // A thread given up may still report, or end, while the next part runs on a new one.
+    const decoding = (): PartDecoding | undefined => (this.current?.worker === worker ? this.current : undefined);
+    worker.on('message', (message: FromDecoder) => decoding()?.receive(message));
+    worker.on('error', (error) => decoding()?.fail(new Error(`the part decoder thread failed: ${error.message}`)));
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+      decoding()?.fail(new Error('the part decoder thread ended'));
+    });
+    return worker;
+  }
+
+  /** A part given up half-way leaves its thread mid-frame: the thread is ended, the next part gets a new one. */
+  private discard(worker: Worker): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    void worker.terminate();
+  }
+}
+
+type Queued = Uint8Array | { readonly release: ArrayBuffer };
+
+export class PartDecoding {
+  private readonly sender: BatchSender;
+  private readonly queue: Queued[] = [];
+  private summary: DecodedPart | undefined;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  settled = false;
+
+  constructor(readonly worker: Worker, compressed: Uint8Array | AsyncIterable<Uint8Array>, private readonly giveUp: () => void) {
+    this.sender = new BatchSender(worker, batches);
+    worker.postMessage({ type: 'start' } satisfies ToDecoder);
+    this.feed(worker, compressed).catch((error: unknown) => this.fail(error as Error));
+  }
+
+  private async feed(worker: Worker, compressed: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+    if (compressed instanceof Uint8Array) await this.sender.write(compressed);
+    else for await (const chunk of compressed) await this.sender.write(chunk);
+    this.sender.flush();
+    if (!this.settled) worker.postMessage({ type: 'end' } satisfies ToDecoder);
+  }
+
+  receive(message: FromDecoder): void {
+    if (this.settled) return;
+    if (message.type === 'text') {
+      this.queue.push(...message.text, { release: message.buffer });
+    } else if (message.type === 'end') {
+      this.summary = { rows: message.rows, digest: message.digest };
+    } else {
+      this.failure ??= new Error(`zstd decompression failed: ${message.message}`);
+      this.sender.fail(this.failure);
+    }
+    this.signal();
+  }
+
+  fail(error: Error): void {
+    if (this.settled) return;
+    this.failure ??= error;
+    this.sender.fail(this.failure);
+    this.signal();
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** The part's rows in COPY text, as they are decompressed. */
+  async *text(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        const next = this.queue.shift();
+        if (next instanceof Uint8Array) {
+          yield next;
+        } else if (next) {
+          this.sender.returned(next.release);
+        } else if (this.failure) {
+          throw this.failure;
+        } else if (this.summary) {
+          this.settled = true;
+          return;
+        } else {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+        }
+      }
+    } finally {
+      if (!this.settled) {
+        this.settled = true;
+        this.sender.fail(this.failure ?? new Error('the part was given up'));
+        this.giveUp();
+      }
+    }
+  }
+
+  /** Rows and digest, once {@link text} has been read to its end. */
+  result(): DecodedPart {
+    if (!this.summary || !this.settled) throw new Error('the part has not been read to its end');
+    return this.summary;
+  }
+}
