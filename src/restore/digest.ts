@@ -20,21 +20,31 @@ export class RowDigest {
   /** The sum as two 32-bit halves (exact in doubles, no BigInt per row). */
   private high = 0;
   private low = 0;
-  private carry: Buffer | undefined;
+  /** The start of a row that continues in the next chunk, in pieces (a row can span many chunks). */
+  private carry: Buffer[] = [];
   rows = 0;
 
   update(chunk: Uint8Array): void {
-    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.carry) {
-      data = Buffer.concat([this.carry, data]);
-      this.carry = undefined;
-    }
+    const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
+    let end = data.indexOf(10);
+    if (this.carry.length > 0) {
+      if (end === -1) {
+        this.carry.push(Buffer.from(data));
+        return;
+      }
+      // Only the row that spans the chunks is joined, not the whole chunk.
+      const row = Buffer.concat([...this.carry, data.subarray(0, end)]);
+      this.carry = [];
+      this.add(row, 0, row.length);
+      start = end + 1;
+      end = data.indexOf(10, start);
+    }
+    for (; end !== -1; end = data.indexOf(10, start)) {
       this.add(data, start, end);
       start = end + 1;
     }
-    if (start < data.length) this.carry = Buffer.from(data.subarray(start));
+    if (start < data.length) this.carry.push(Buffer.from(data.subarray(start)));
   }
 
   private add(data: Uint8Array, start: number, end: number): void {
@@ -49,8 +59,11 @@ export class RowDigest {
   }
 
   digest(): string {
-    if (this.carry && this.carry.length > 0) this.add(this.carry, 0, this.carry.length);
-    this.carry = undefined;
+    if (this.carry.length > 0) {
+      const row = Buffer.concat(this.carry);
+      this.add(row, 0, row.length);
+    }
+    this.carry = [];
     return formatDigest(this.high, this.low);
   }
 }

@@ -7,7 +7,8 @@ export type ToDecoder = { readonly type: 'start' } | { readonly type: 'data'; re
 
 /** Messages from a decoder thread: a batch's rows (with the batch's buffer, moved back), the part's summary, or a failure. */
 export type FromDecoder =
-  | { readonly type: 'text'; readonly text: Uint8Array[]; readonly buffer: ArrayBuffer }
+  | { readonly type: 'text'; readonly text: Uint8Array }
+  | { readonly type: 'taken'; readonly buffer: ArrayBuffer }
   | { readonly type: 'end'; readonly rows: number; readonly digest: string }
   | { readonly type: 'error'; readonly message: string };
 
@@ -90,7 +91,9 @@ export class PartDecoding {
   receive(message: FromDecoder): void {
     if (this.settled) return;
     if (message.type === 'text') {
-      this.queue.push(...message.text, { release: message.buffer });
+      this.queue.push(message.text);
+    } else if (message.type === 'taken') {
+      this.queue.push({ release: message.buffer });
     } else if (message.type === 'end') {
       this.summary = { rows: message.rows, digest: message.digest };
     } else {
