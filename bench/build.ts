@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { prepare } from '../src/build/build.js';
+import { countExcluded, prepare } from '../src/build/build.js';
+import type { ExcludedCount } from '../src/manifest/plan.js';
 import { formatBytes, parseSize } from '../src/core/size.js';
 import { createDatabase, dropDatabase, listDatabases, withDatabase, databaseName } from '../src/engine/postgres/admin.js';
 import { rowQuerySql, type SqlClient } from '../src/engine/types.js';
@@ -206,7 +207,7 @@ interface RowQueries {
   /** The build's row query per on-premise table, exactly as `repatriate build` runs it. */
   readonly exports: readonly { readonly table: string; readonly source: string; readonly sql: string }[];
   /** The counts the build makes for its exclusion ledger. */
-  readonly excludedCounts: readonly { readonly table: string; readonly sql: string }[];
+  readonly excludedCounts: readonly { readonly table: string; readonly count: ExcludedCount }[];
 }
 
 async function rowQueries(cloud: Cloud): Promise<RowQueries> {
@@ -215,7 +216,7 @@ async function rowQueries(cloud: Cloud): Promise<RowQueries> {
     return {
       accountId: prepared.account.id,
       exports: prepared.plan.exports.flatMap((e) => (e.query && e.source ? [{ table: e.target.name, source: e.source, sql: rowQuerySql(e.query) }] : [])),
-      excludedCounts: prepared.plan.excludedTables.flatMap((e) => (e.countQuery ? [{ table: e.table, sql: `SELECT count(*) AS n FROM (${rowQuerySql(e.countQuery)}) x` }] : [])),
+      excludedCounts: prepared.plan.excludedTables.flatMap((e) => (e.count ? [{ table: e.table, count: e.count }] : [])),
     };
   });
 }
@@ -247,7 +248,7 @@ async function copyOnly(cloud: Cloud, queries: RowQueries): Promise<CopyOnly> {
       const excludedCounts = [];
       for (const q of queries.excludedCounts) {
         const t = process.hrtime.bigint();
-        await db.query(q.sql);
+        await countExcluded(db, q.count);
         excludedCounts.push({ table: q.table, seconds: Number(process.hrtime.bigint() - t) / 1e9 });
       }
       return { tables, excludedCounts, excludedCountSeconds: sum(excludedCounts.map((c) => c.seconds)) };

@@ -146,6 +146,19 @@ describe('build', () => {
       assert.ok(excluded.columns.some((c) => c.table === 'b_user' && c.column === 'password' && c.policy === 'secret'));
       const header = JSON.parse(members.get('header.json')!.toString());
       assert.equal(header.account.address, acme);
+      // The stems are estimated from the account's search content (counting them reads every account's index).
+      const stems = byTable.get('b_search_content_stem') as { rows: number | null; estimated?: boolean } | undefined;
+      assert.equal(stems?.estimated, true);
+      const snapshot = await openSnapshot(home, night);
+      try {
+        const [exact] = await snapshot.db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM b_search_content_stem s JOIN b_search_content c ON c.id = s.search_content_id WHERE c.tenant_id = ${Number(header.account.id)}`,
+        );
+        const n = Number(exact!.n);
+        assert.ok(n > 0 && Math.abs(stems!.rows! - n) <= 0.25 * n, `estimated ${stems?.rows} stems, counted ${n}`);
+      } finally {
+        await snapshot.db.close();
+      }
       assert.ok(header.users.active > 0 && header.users.byKind.deactivated > 0, 'the header records the M4 user counts');
       assert.equal(header.release, '24.1');
       assert.ok([...members.keys()].some((m) => m.startsWith('kernel/bitrix/modules/main/')), 'the kernel is inside (M9)');

@@ -11,10 +11,10 @@ import { inOrder } from '../core/ordered-lanes.js';
 import { prefetch } from '../core/prefetch.js';
 import type { Schema } from '../core/schema.js';
 import { introspect, serverVersion } from '../engine/postgres/introspect.js';
-import { quoteIdent, rowQuerySql, type SqlClient } from '../engine/types.js';
+import { quoteIdent, quoteLiteral, rowQuerySql, type RowQuery, type SqlClient } from '../engine/types.js';
 import { editionIncludes, editionModules, moduleTitles } from '../license/editions.js';
 import type { LicenseEdition } from '../license/key.js';
-import { classify, type MigrationPlan } from '../manifest/plan.js';
+import { classify, type ExcludedCount, type MigrationPlan } from '../manifest/plan.js';
 import type { Manifest } from '../manifest/schema.js';
 import { journalName, readJournal, removeJournal, writeJournal, type Journal } from './journal.js';
 import { findKernelRelease, readReleaseSchema, updateFeedPath, type KernelRelease } from './kernel.js';
@@ -263,15 +263,32 @@ export async function exclusionLedger(db: SqlClient, prepared: Preparation): Pro
   const { plan } = prepared;
   const tables = [];
   for (const excluded of plan.excludedTables) {
-    const rows = excluded.countQuery ? Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(excluded.countQuery)}) x`))[0]?.n ?? 0) : null;
+    const counted = excluded.count ? await countExcluded(db, excluded.count) : undefined;
+    const rows = counted?.rows ?? null;
     const listed = excluded.listQuery
       ? (await db.query<{ code: string | null; name: string | null }>(`${rowQuerySql(excluded.listQuery)} ORDER BY 1, 2`)).map((r) => ({ code: r.code ?? '', name: r.name ?? '' }))
       : undefined;
-    tables.push({ table: excluded.table, rows, reason: excluded.reason, task: excluded.task ?? null, ...(listed ? { listed } : {}) });
+    tables.push({ table: excluded.table, rows, ...(counted?.estimated ? { estimated: true } : {}), reason: excluded.reason, task: excluded.task ?? null, ...(listed ? { listed } : {}) });
   }
   const columns = plan.excludedColumns.map((c) => ({ ...c, reason: c.policy === 'secret' ? 'never leaves the cloud' : 'rebuilt after the restore' }));
   const startEmpty = plan.exports.flatMap((e) => (e.empty ? [{ table: e.target.name, reason: e.empty.reason, task: e.empty.task ?? null }] : []));
   return { name: 'excluded.json', body: jsonMember({ tables, columns, startEmpty }) };
+}
+
+/** The rows a query selects, counted by the server. */
+export const countRows = async (db: SqlClient, query: RowQuery): Promise<number> => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM (${rowQuerySql(query)}) x`))[0]?.n ?? 0);
+
+/**
+ * The account's rows an excluded table leaves behind: counted, or the parent's count scaled by
+ * the ratio of the two tables' row estimates (pg_class.reltuples, kept by ANALYZE and VACUUM).
+ */
+export async function countExcluded(db: SqlClient, count: ExcludedCount): Promise<{ rows: number; estimated: boolean }> {
+  if (count.kind === 'exact') return { rows: await countRows(db, count.query), estimated: false };
+  const [sizes] = await db.query<{ ratio: number | null }>(
+    `SELECT CASE WHEN p.reltuples > 0 AND c.reltuples >= 0 THEN c.reltuples / p.reltuples END AS ratio FROM pg_class c, pg_class p WHERE c.oid = ${quoteLiteral(quoteIdent(count.table))}::regclass AND p.oid = ${quoteLiteral(quoteIdent(count.parent.table))}::regclass`,
+  );
+  const parentRows = await countRows(db, count.parent);
+  return { rows: Math.round(parentRows * Number(sizes?.ratio ?? 0)), estimated: true };
 }
 
 /** The kernel release's files in archive order; the update feed joins them at the path the installation's updater reads (P4). */

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { introspect } from '../engine/postgres/introspect.js';
-import { rowQuerySql, type SqlClient } from '../engine/types.js';
-import { listFiles, type Preparation } from './build.js';
+import type { SqlClient } from '../engine/types.js';
+import { countExcluded, countRows, listFiles, type Preparation } from './build.js';
 
 /**
  * `plan`: what a build would write, without writing anything: rows per on-premise table,
@@ -14,7 +14,8 @@ export interface PlanReport {
   readonly users: Preparation['users'];
   readonly tables: readonly { readonly table: string; readonly source: string | null; readonly rows: number; readonly estimatedBytes: number }[];
   readonly startEmpty: readonly { readonly table: string; readonly reason: string; readonly task: string | null }[];
-  readonly excludedTables: readonly { readonly table: string; readonly rows: number | null; readonly reason: string; readonly task: string | null }[];
+  /** `estimated`: `rows` is scaled from the parent table's count, not counted (manifest `count: "estimate"`). */
+  readonly excludedTables: readonly { readonly table: string; readonly rows: number | null; readonly estimated: boolean; readonly reason: string; readonly task: string | null }[];
   readonly excludedColumns: readonly { readonly table: string; readonly column: string; readonly policy: string; readonly task: string }[];
   readonly files: { readonly count: number; readonly bytes: number };
   readonly kernel: { readonly release: string; readonly files: number; readonly bytes: number };
@@ -25,23 +26,20 @@ export interface PlanReport {
 /** Raw bytes per second a build moves on this kind of machine (measured by bench/build). */
 export const buildRate = 60e6;
 
-async function count(db: SqlClient, sql: string): Promise<number> {
-  return Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM (${sql}) x`))[0]?.n ?? 0);
-}
-
 export async function planBuild(db: SqlClient, prepared: Preparation, filesDir: string): Promise<PlanReport> {
   const catalog = new Map((await introspect(db)).map((t) => [t.name, t]));
   const tables = [];
   for (const entry of prepared.plan.exports) {
     if (!entry.query || !entry.source) continue;
-    const rows = await count(db, rowQuerySql({ ...entry.query, select: '1' }));
+    const rows = await countRows(db, { ...entry.query, select: '1' });
     const source = catalog.get(entry.source);
     const perRow = source && source.estimatedRows > 0 ? source.bytes / source.estimatedRows : 100;
     tables.push({ table: entry.target.name, source: entry.source, rows, estimatedBytes: Math.round(rows * perRow) });
   }
   const excludedTables = [];
   for (const e of prepared.plan.excludedTables) {
-    excludedTables.push({ table: e.table, rows: e.countQuery ? await count(db, rowQuerySql(e.countQuery)) : null, reason: e.reason, task: e.task ?? null });
+    const counted = e.count ? await countExcluded(db, e.count) : undefined;
+    excludedTables.push({ table: e.table, rows: counted?.rows ?? null, estimated: counted?.estimated ?? false, reason: e.reason, task: e.task ?? null });
   }
   let fileBytes = 0;
   const files = await listFiles(filesDir);

@@ -25,11 +25,16 @@ export interface ExcludedTable {
   readonly table: string;
   readonly reason: string;
   readonly task: TaskId | undefined;
-  /** Counts the account's rows that stay behind (undefined: the table belongs to no account). */
-  readonly countQuery: RowQuery | undefined;
+  /** How the account's rows that stay behind are counted (undefined: the table belongs to no account). */
+  readonly count: ExcludedCount | undefined;
   /** Selects `code` and `name` of each of the account's rows, when the manifest lists them. */
   readonly listQuery: RowQuery | undefined;
 }
+
+/** Counted exactly, or scaled from the parent's rows for the account by the two tables' sizes (schema.ts, `count`). */
+export type ExcludedCount =
+  | { readonly kind: 'exact'; readonly query: RowQuery }
+  | { readonly kind: 'scaled'; readonly parent: RowQuery; readonly table: string };
 
 export interface ExcludedColumn {
   readonly table: string;
@@ -202,7 +207,7 @@ export function classify(manifest: Manifest, catalog: readonly CatalogTable[], r
           table,
           reason: leftBehind.get(table)!,
           task: undefined,
-          countQuery: policy.kind === 'account' ? { select: '1', table, where: accountCondition(manifest, policy.boundary, 't', accountId) } : undefined,
+          count: policy.kind === 'account' ? { kind: 'exact', query: { select: '1', table, where: accountCondition(manifest, policy.boundary, 't', accountId) } } : undefined,
           listQuery: undefined,
         }]
       : policy.kind === 'excluded'
@@ -210,15 +215,24 @@ export function classify(manifest: Manifest, catalog: readonly CatalogTable[], r
           table,
           reason: policy.reason,
           task: policy.task,
-          countQuery: policy.boundary ? { select: '1', table, where: accountCondition(manifest, policy.boundary, 't', accountId) } : undefined,
+          count: policy.boundary ? excludedCount(manifest, table, policy.boundary, policy.count, accountId) : undefined,
           listQuery: policy.boundary && policy.listed
             ? { select: `t.${quoteIdent(policy.listed.code)} AS code, t.${quoteIdent(policy.listed.name)} AS name`, table, where: accountCondition(manifest, policy.boundary, 't', accountId) }
             : undefined,
         }]
       : policy.kind === 'cloudOnly'
-        ? [{ table, reason: policy.reason, task: undefined, countQuery: undefined, listQuery: undefined }]
+        ? [{ table, reason: policy.reason, task: undefined, count: undefined, listQuery: undefined }]
         : [],
   );
 
   return { exports, excludedTables, excludedColumns };
+}
+
+function excludedCount(manifest: Manifest, table: string, boundary: Boundary, count: 'exact' | 'estimate' | undefined, accountId: number): ExcludedCount {
+  if (count !== 'estimate') return { kind: 'exact', query: { select: '1', table, where: accountCondition(manifest, boundary, 't', accountId) } };
+  if (!('via' in boundary)) throw new RepatriateError('REPAT_MANIFEST_INVALID', `${table}: count "estimate" needs a via boundary, a parent table to scale from`, { hint: 'count the table exactly, or give it a via boundary' });
+  const parent = manifest.tables[boundary.via.table];
+  const parentBoundary = parent && 'boundary' in parent ? parent.boundary : undefined;
+  if (!parentBoundary) throw new RepatriateError('REPAT_MANIFEST_INVALID', `${boundary.via.table} has no account boundary, but ${table} reaches its account through it`, { hint: 'give the parent table a boundary' });
+  return { kind: 'scaled', table, parent: { select: '1', table: boundary.via.table, where: accountCondition(manifest, parentBoundary, 't', accountId) } };
 }

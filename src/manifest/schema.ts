@@ -56,6 +56,13 @@ const excludedTable = z.strictObject({
    * table can act on each (P11: which apps to reinstall). Never a secret column.
    */
   listed: z.strictObject({ code: identifier, name: identifier }).optional(),
+  /**
+   * `estimate`: the ledger scales the account's rows of the boundary's parent table by the two
+   * tables' sizes (the database's statistics) instead of counting. For a `via` boundary whose
+   * exact count would read every account's rows (the search index's stems: 12 s of a build's
+   * disk reads once the neighbours tripled), while the table is rebuilt after the restore anyway.
+   */
+  count: z.enum(['exact', 'estimate']).optional(),
 });
 
 const cloudOnlyTable = z.strictObject({

@@ -122,7 +122,7 @@ export function archiveCommands(): Command[] {
       print(`active users ${report.users.active} (${Object.entries(report.users.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
       print(formatTable(['on-premise table', 'from', 'rows', 'estimated'], report.tables.filter((t) => t.rows > 0).map((t) => [t.table, t.source ?? '', t.rows, formatBytes(t.estimatedBytes)])));
       print(`\nleft out:`);
-      print(formatTable(['table', 'rows', 'task', 'why'], report.excludedTables.map((t) => [t.table, t.rows === null ? '-' : String(t.rows), t.task ?? '-', t.reason])));
+      print(formatTable(['table', 'rows', 'task', 'why'], report.excludedTables.map((t) => [t.table, t.rows === null ? '-' : `${t.estimated ? '~' : ''}${t.rows}`, t.task ?? '-', t.reason])));
       print(formatTable(['column', 'policy', 'task'], report.excludedColumns.map((c) => [`${c.table}.${c.column}`, c.policy, c.task])));
       print(`\nfiles ${report.files.count} (${formatBytes(report.files.bytes)}), kernel ${report.kernel.release} ${report.kernel.files} files`);
       print(`estimated ${formatBytes(report.estimatedBytes)} before compression, about ${report.estimatedSeconds} s`);
