@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import tar from 'tar-stream';
 import { RepatriateError } from '../core/errors.js';
+import { forEachChunk, reusedChunks } from '../core/file-chunks.js';
 import { hashing } from '../core/hashing.js';
 import { chunkSize, formatVersion, indexName, indexSchema, type ArchiveIndex, type VolumeRecord } from './format.js';
 import { keyIdOf, verifyJson } from '../core/signing.js';
@@ -87,7 +87,7 @@ export async function checkVolume(dir: string, volume: VolumeRecord): Promise<Vo
   let index = 0;
   const mismatch = (what: string): RepatriateError =>
     new RepatriateError('REPAT_ARCHIVE_HASH_MISMATCH', `volume ${volume.name}: ${what} does not match its SHA-256 in the index`, { hint: 'the volume was altered; download it again' });
-  for await (const data of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  await forEachChunk(file, (data) => {
     whole.update(data);
     let offset = 0;
     while (offset < data.length) {
@@ -102,7 +102,7 @@ export async function checkVolume(dir: string, volume: VolumeRecord): Promise<Vo
         inChunk = 0;
       }
     }
-  }
+  });
   if ((inChunk > 0 || index === 0) && chunk.digest('hex') !== volume.chunks[index++]) throw mismatch(`chunk ${index - 1}`);
   if (index !== volume.chunks.length) throw mismatch('the chunk list');
   if (whole.digest('hex') !== volume.sha256) throw mismatch('the volume');
@@ -137,7 +137,8 @@ function hashedMember(name: string, size: number, source: AsyncIterable<Buffer>)
 export async function* readVolume(file: string, secret: Secret): AsyncGenerator<Member> {
   let source: Readable;
   try {
-    source = await ageDecrypt(createReadStream(file), 'passphrase' in secret ? passphraseIdentity(secret) : secret.identity);
+    // ageDecrypt is done with each chunk (decrypted, or its partial piece copied) before it asks for the next.
+    source = await ageDecrypt(reusedChunks(file), 'passphrase' in secret ? passphraseIdentity(secret) : secret.identity);
   } catch (cause) {
     const message = (cause as Error).message ?? '';
     if (/no identity matched|incorrect passphrase|passphrase/i.test(message)) {

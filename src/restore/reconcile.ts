@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { forEachChunk } from '../core/file-chunks.js';
 import { Lanes } from './lanes.js';
 import type { LoadResult } from './load.js';
 import type { StagedTarget } from './staged.js';
@@ -18,7 +18,7 @@ export interface ReconcileReport {
 async function fileHash(file: string): Promise<string | undefined> {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    await forEachChunk(file, (chunk) => hash.update(chunk));
   } catch {
     return undefined;
   }
