@@ -9,9 +9,9 @@ const fromSources = import.meta.url.endsWith('.ts');
  * TypeScript sources, a worker does not inherit tsx's loader, so it registers tsx itself
  * before importing the module's `.ts` file; dist/ imports the `.js` file directly.
  */
-export function moduleWorker(module: URL, workerData?: unknown): Worker {
+export function moduleWorker(module: URL): Worker {
   const href = fromSources ? module.href.replace(/\.js$/, '.ts') : module.href;
   const bootstrap = `const { workerData } = require('node:worker_threads');
 (workerData.fromSources ? import('tsx/esm/api').then((tsx) => tsx.register()) : Promise.resolve()).then(() => import(workerData.module));`;
-  return new Worker(bootstrap, { eval: true, workerData: { fromSources, module: href, data: workerData } });
+  return new Worker(bootstrap, { eval: true, workerData: { fromSources, module: href } });
 }

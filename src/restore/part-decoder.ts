@@ -5,7 +5,7 @@ import { moduleWorker } from '../core/module-worker.js';
 /** Messages to a decoder thread (part-decoder-worker.ts). */
 export type ToDecoder = { readonly type: 'start' } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
 
-/** Messages from a decoder thread: a batch's rows (with the batch's buffer, moved back), the part's summary, or a failure. */
+/** Messages from a decoder thread: a piece of rows (a copy), a batch it is done with (its buffer, moved back), the part's summary, or a failure. */
 export type FromDecoder =
   | { readonly type: 'text'; readonly text: Uint8Array }
   | { readonly type: 'taken'; readonly buffer: ArrayBuffer }
