@@ -97,4 +97,39 @@ describe('age payload with native ChaCha20-Poly1305 (B6 open format)', () => {
     }
     assert.equal(identity.derivations, 2, 'one scrypt per volume header, not per pass');
   });
+  test('R4 the encrypted source is let go (its file closed) after a wrong password, a reader that stops early, a damaged payload and a full read', async () => {
+    const identity = await generateX25519Identity();
+    const file = await encryptNative(randomBytes(300_000), [await identityToRecipient(identity)]);
+    const damaged = Buffer.from(file);
+    damaged[damaged.length - 500]! ^= 1;
+    /** A source that records whether its consumer returned it, as core/file-chunks.ts closes its file then. */
+    const tracked = (data: Buffer) => {
+      const state = { returned: false };
+      const source = (async function* () {
+        try {
+          for (let at = 0; at < data.length; at += 4096) yield data.subarray(at, at + 4096);
+        } finally {
+          state.returned = true;
+        }
+      })();
+      return { state, source };
+    };
+    const wrong = tracked(file);
+    await assert.rejects(ageDecrypt(wrong.source, await generateX25519Identity()), /no identity matched/i);
+    assert.equal(wrong.state.returned, true, 'after a wrong identity');
+
+    const early = tracked(file);
+    const stream = await ageDecrypt(early.source, identity);
+    for await (const _ of stream) break;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(early.state.returned, true, 'after a reader that stopped at its first chunk');
+
+    const broken = tracked(damaged);
+    await assert.rejects(buffer(await ageDecrypt(broken.source, identity)), /failed authentication/);
+    assert.equal(broken.state.returned, true, 'after a damaged payload');
+
+    const whole = tracked(file);
+    assert.equal((await buffer(await ageDecrypt(whole.source, identity))).length, 300_000);
+    assert.equal(whole.state.returned, true, 'after a full read');
+  });
 });

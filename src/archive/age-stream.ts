@@ -152,6 +152,16 @@ const maxHeaderSize = 64 * 1024;
  */
 export async function ageDecrypt(source: AsyncIterable<Buffer>, identity: Identity | string): Promise<Readable> {
   const input = source[Symbol.asyncIterator]();
+  try {
+    return await decryptWith(input, identity);
+  } catch (error) {
+    // A file source (core/file-chunks.ts) closes its handle when it is returned.
+    await input.return?.();
+    throw error;
+  }
+}
+
+async function decryptWith(input: AsyncIterator<Buffer>, identity: Identity | string): Promise<Readable> {
   let buffered = Buffer.alloc(0);
   let headerSize = -1;
   while (headerSize < 0) {
@@ -172,7 +182,16 @@ export async function ageDecrypt(source: AsyncIterable<Buffer>, identity: Identi
   return Readable.from(openPayload(fileKey, buffered.subarray(headerSize), input), { objectMode: false, highWaterMark: 1024 * 1024 });
 }
 
+/** The payload's plaintext; the source is returned (its file closed) however the payload ends, read to its end, failed or given up. */
 async function* openPayload(fileKey: Uint8Array, start: Buffer, input: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* openedPayload(fileKey, start, input);
+  } finally {
+    await input.return?.();
+  }
+}
+
+async function* openedPayload(fileKey: Uint8Array, start: Buffer, input: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   let pending = start;
   while (pending.length < 16) {
     const next = await input.next();
