@@ -10,7 +10,7 @@ import type { Schema, Table } from '../core/schema.js';
 import { Lanes } from './lanes.js';
 import type { StagedTarget } from './staged.js';
 import { RowDigest } from './digest.js';
-import { PartDecoder } from './part-decoder.js';
+import { laneDecoder } from './part-decoder.js';
 
 /**
  * The staged load: every table into a staging schema, files and kernel into a staging folder,
@@ -100,7 +100,7 @@ export async function stagedLoad(
   let fileBytes = 0;
   let contentsSeen = false;
   const lanes = new Lanes(db.lanes.length);
-  const decoders = db.lanes.map(() => new PartDecoder());
+  const decoders = db.lanes.map(() => laneDecoder(db.decoders));
   /** Keys, indexes, foreign keys and sequences, started once every table part has been read. */
   let finishing: Promise<void> | undefined;
   let finishFailure: { error: unknown } | undefined;
@@ -116,7 +116,7 @@ export async function stagedLoad(
     return finishing;
   };
 
-  /** Loads one part on a lane (decompressed and digested on the lane's decoder thread) and returns its rows. */
+  /** Loads one part on a lane (decompressed and digested by the lane's decoder) and returns its rows. */
   const loadPart = async (target: Table, compressed: Buffer | AsyncIterable<Buffer>, before: readonly PartState[], lane: number): Promise<number> => {
     const decoding = decoders[lane]!.decode(compressed);
     // Row numbers in messages count from the table's first part; the parts before may still be loading.

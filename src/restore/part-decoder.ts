@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
+import { DecompressStream } from 'zstd-napi';
 import { BatchSender } from '../core/batches.js';
 import { moduleWorker } from '../core/module-worker.js';
+import { RowDigest } from './digest.js';
 
 /** Messages to a decoder thread (part-decoder-worker.ts). */
 export type ToDecoder = { readonly type: 'start' } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
@@ -18,6 +21,61 @@ export interface DecodedPart {
   readonly digest: string;
 }
 
+/** One part being decoded: its rows in COPY text, then their count and digest. */
+export interface PartDecoding {
+  /** The part's rows in COPY text, as they are decompressed. */
+  text(): AsyncGenerator<Uint8Array>;
+  /** Rows and digest, once {@link text} has been read to its end. */
+  result(): DecodedPart;
+}
+
+/** Decompresses and digests a lane's table parts, one at a time. */
+export interface LaneDecoder {
+  decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): PartDecoding;
+  close(): Promise<void>;
+}
+
+/** Where a target's lanes decode their parts: on a thread each, or on the main thread (staged.ts says why per engine). */
+export type DecoderPlacement = 'thread' | 'main';
+
+export function laneDecoder(placement: DecoderPlacement): LaneDecoder {
+  return placement === 'thread' ? new ThreadDecoder() : new MainThreadDecoder();
+}
+
+/** Decompresses and digests on the main thread, between the lanes' writes. */
+class MainThreadDecoder implements LaneDecoder {
+  decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): PartDecoding {
+    const digest = new RowDigest();
+    // Fed in slices: one whole part in one write would come out as one chunk of the whole part.
+    const plain = Readable.from(compressed instanceof Uint8Array ? slices(compressed, 128 * 1024) : compressed).pipe(new DecompressStream());
+    let done = false;
+    return {
+      async *text() {
+        const chunks = (plain as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        for (;;) {
+          const next = await chunks.next().catch((error: unknown) => {
+            throw new Error(`zstd decompression failed: ${(error as Error).message}`);
+          });
+          if (next.done) break;
+          digest.update(next.value);
+          yield next.value;
+        }
+        done = true;
+      },
+      result() {
+        if (!done) throw new Error('the part has not been read to its end');
+        return { rows: digest.rows, digest: digest.digest() };
+      },
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function* slices(data: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}
+
 /**
  * A lane's table parts decompressed and digested on a thread of their own, so the main thread
  * only decrypts the archive and feeds the database connections. Compressed bytes go to the
@@ -26,15 +84,15 @@ export interface DecodedPart {
  */
 const batches = { batchSize: 256 * 1024, maxAway: 4 };
 
-export class PartDecoder {
+class ThreadDecoder implements LaneDecoder {
   private worker: Worker | undefined;
-  private current: PartDecoding | undefined;
+  private current: ThreadDecoding | undefined;
 
   /** Starts decoding one part. Its rows must be read to the end (or given up) before the next part starts. */
-  decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): PartDecoding {
+  decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): ThreadDecoding {
     if (this.current && !this.current.settled) throw new Error('a lane decodes one part at a time');
     const worker = (this.worker ??= this.spawn());
-    this.current = new PartDecoding(worker, compressed, () => this.discard(worker));
+    this.current = new ThreadDecoding(worker, compressed, () => this.discard(worker));
     return this.current;
   }
 
@@ -47,7 +105,7 @@ export class PartDecoder {
   private spawn(): Worker {
     const worker = moduleWorker(new URL('./part-decoder-worker.js', import.meta.url));
     // A thread given up may still report, or end, while the next part runs on a new one.
-    const decoding = (): PartDecoding | undefined => (this.current?.worker === worker ? this.current : undefined);
+    const decoding = (): ThreadDecoding | undefined => (this.current?.worker === worker ? this.current : undefined);
     worker.on('message', (message: FromDecoder) => decoding()?.receive(message));
     worker.on('error', (error) => decoding()?.fail(new Error(`the part decoder thread failed: ${error.message}`)));
     worker.on('exit', () => {
@@ -67,7 +125,7 @@ export class PartDecoder {
 
 type Queued = Uint8Array | { readonly release: ArrayBuffer };
 
-export class PartDecoding {
+class ThreadDecoding implements PartDecoding {
   private readonly sender: BatchSender;
   private readonly queue: Queued[] = [];
   private summary: DecodedPart | undefined;
@@ -116,7 +174,6 @@ export class PartDecoding {
     wake?.();
   }
 
-  /** The part's rows in COPY text, as they are decompressed. */
   async *text(): AsyncGenerator<Uint8Array> {
     try {
       for (;;) {
@@ -143,7 +200,6 @@ export class PartDecoding {
     }
   }
 
-  /** Rows and digest, once {@link text} has been read to its end. */
   result(): DecodedPart {
     if (!this.summary || !this.settled) throw new Error('the part has not been read to its end');
     return this.summary;

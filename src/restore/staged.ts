@@ -7,6 +7,7 @@ import type { MysqlClient } from '../engine/mysql/client.js';
 import { quoteIdent, type SqlClient } from '../engine/types.js';
 import { digestFromSum, RowDigest } from './digest.js';
 import { Lanes } from './lanes.js';
+import type { DecoderPlacement } from './part-decoder.js';
 import type { Environment } from './target.js';
 
 /** A table's rows as the reconcile compares them: how many, and their order-independent digest (digest.ts). */
@@ -26,6 +27,8 @@ export interface StagedTarget {
   readonly client: SqlClient;
   /** One connection per lane (the first is `client`): table parts, index builds and reads run on them at once. */
   readonly lanes: readonly SqlClient[];
+  /** Where the lanes decompress and digest their table parts (part-decoder.ts). */
+  readonly decoders: DecoderPlacement;
   /** Tables a restore would collide with (the staging area is not one of them). */
   userTables(): Promise<string[]>;
   environment(): Promise<Environment>;
@@ -75,6 +78,8 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
   return {
     client,
     lanes: clients,
+    // The server parses COPY on its own cores; the main thread is left to decrypt and feed it.
+    decoders: 'thread',
     async userTables() {
       const rows = await client.query<{ name: string }>(
         `SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema', '${schema}') ORDER BY 1`,
@@ -158,6 +163,9 @@ export async function mysqlStaged(clients: readonly MysqlClient[]): Promise<Stag
   return {
     client: client as unknown as SqlClient,
     lanes: clients as unknown as SqlClient[],
+    // LOAD DATA keeps both cores busy in the server: decoder threads only took CPU from it
+    // (a 650 MB archive loaded in 73.9 s with them, 67.0 s without, and peak RSS rose 46 MB).
+    decoders: 'main',
     async userTables() {
       const rows = await client.query<{ name: string }>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1');
       return rows.map((r) => `${target}.${r.name}`);
