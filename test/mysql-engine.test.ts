@@ -7,7 +7,7 @@ import { openMysql, type MysqlClient } from '../src/engine/mysql/client.js';
 import {
   createDatabaseSql, createForeignKeysSql, foreignKeyCheckSql, createIndexesSql, createTableSql, quoteMy, resetIdentitySql, stagingDatabase, swapSql,
 } from '../src/engine/mysql/ddl.js';
-import { mysqlField } from '../src/engine/mysql/load.js';
+import { mysqlField, rewriteEscapes } from '../src/engine/mysql/load.js';
 
 const base = process.env['REPATRIATE_TEST_MYSQL'] ?? 'mysql://root@127.0.0.1:3306/';
 let counter = 0;
@@ -240,6 +240,29 @@ test('B5 PostgreSQL-only escapes (\\f \\v \\ooo \\xhh, \\N inside a value) becom
   assert.equal(field('\\101\\x42\\x4'), 'AB\x04');
   assert.equal(field('\\011\\x5c\\012\\015\\Z'), '\\t\\\\\\n\\rZ');
   assert.equal(field('\\\\x00\\t\\n\\r'), '\\\\x00\\t\\n\\r');
+});
+
+test('B5 a segment of COPY text is rewritten exactly as field-by-field mysqlField would, touching only fields with an escape LOAD DATA reads differently', () => {
+  const pieces = ['a', 'é', 'xyz', '\\\\', '\\t', '\\n', '\\r', '\\N', '\\f', '\\v', '\\b', '\\101', '\\x4', '\\x4a', '\\Z', '\\\\x00ff', '7', ''];
+  let seed = 7;
+  const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const lines: string[] = [];
+  for (let l = 0; l < 3000; l++) {
+    const fields: string[] = [];
+    for (let f = 0, n = 1 + random(5); f < n; f++) fields.push(random(4) === 0 ? '\\N' : Array.from({ length: random(5) }, () => pieces[random(pieces.length)]).join(''));
+    lines.push(fields.join('\t'));
+  }
+  const text = Buffer.from(lines.join('\n') + '\n', 'latin1');
+  const expected = Buffer.concat(lines.map((line) => Buffer.concat([...line.split('\t').flatMap((field, i) => [...(i > 0 ? [Buffer.from('\t')] : []), mysqlField(Buffer.from(field, 'latin1'))]), Buffer.from('\n')])));
+  const out: Buffer[] = [];
+  const size = rewriteEscapes(text, out);
+  assert.ok(Buffer.concat(out).equals(expected));
+  assert.equal(size, expected.length);
+  const plain = Buffer.from('1\t\\\\x00ff\ta\\tb\t\\N\n2\tc\n', 'latin1');
+  const untouched: Buffer[] = [];
+  rewriteEscapes(plain, untouched);
+  assert.equal(untouched.length, 1, 'a segment whose escapes LOAD DATA reads alike passes as one slice');
+  assert.equal(untouched[0]!.buffer, plain.buffer);
 });
 
 test('B5 MariaDB restore: staging database, one RENAME TABLE swap, reconcile digest equals the archive', async () => {

@@ -151,30 +151,46 @@ async function* lineSegments(rows: AsyncIterable<string | Uint8Array>): AsyncGen
   if (carry && carry.length > 0) yield Buffer.concat([carry, Buffer.from('\n')]);
 }
 
-/** Appends a segment of whole lines to `out` with every line that holds a backslash rewritten by {@link mysqlField}; returns the bytes added. */
-function rewriteEscapes(segment: Buffer, out: Buffer[]): number {
+const TAB = 0x09;
+const LF = 0x0a;
+
+/** Whether the backslash at `at` starts an escape that LOAD DATA reads as PostgreSQL does: \\ \t \n \r, and \N as a whole field. */
+function sameEscape(segment: Buffer, at: number): boolean {
+  const c = segment[at + 1];
+  if (c === BACKSLASH || c === 0x74 || c === 0x6e || c === 0x72) return true;
+  if (c !== 0x4e) return false;
+  const before = at === 0 ? LF : segment[at - 1];
+  const after = segment[at + 2];
+  return (before === TAB || before === LF) && (after === TAB || after === LF);
+}
+
+/**
+ * Appends a segment of whole lines to `out`, each field with an escape LOAD DATA reads
+ * differently rewritten by {@link mysqlField}; returns the bytes added. Backslashes are found
+ * with indexOf, so a line passes untouched, as one slice with its neighbours, when its escapes
+ * are only those both read alike — nearly every line, bytea's leading \\x included.
+ */
+export function rewriteEscapes(segment: Buffer, out: Buffer[]): number {
   let size = 0;
   let run = 0;
-  for (let bs = segment.indexOf(BACKSLASH); bs !== -1; bs = segment.indexOf(BACKSLASH, run)) {
-    const lineStart = bs === 0 ? 0 : segment.lastIndexOf(10, bs - 1) + 1;
-    const lineEnd = segment.indexOf(10, bs);
-    if (lineStart > run) {
-      out.push(segment.subarray(run, lineStart));
-      size += lineStart - run;
+  let from = 0;
+  for (let bs = segment.indexOf(BACKSLASH); bs !== -1; bs = segment.indexOf(BACKSLASH, from)) {
+    if (sameEscape(segment, bs)) {
+      from = bs + 2;
+      continue;
     }
-    let start = lineStart;
-    for (let i = lineStart; i <= lineEnd; i++) {
-      if (i === lineEnd || segment[i] === 0x09) {
-        const field = mysqlField(segment.subarray(start, i));
-        out.push(field);
-        size += field.length;
-        if (i < lineEnd) out.push(tab);
-        size += 1; // the tab, or the line's LF below
-        start = i + 1;
-      }
+    const fieldStart = bs === 0 ? 0 : Math.max(segment.lastIndexOf(TAB, bs - 1), segment.lastIndexOf(LF, bs - 1)) + 1;
+    const tabAt = segment.indexOf(TAB, bs + 1);
+    const lfAt = segment.indexOf(LF, bs + 1);
+    const fieldEnd = tabAt !== -1 && tabAt < lfAt ? tabAt : lfAt;
+    if (fieldStart > run) {
+      out.push(segment.subarray(run, fieldStart));
+      size += fieldStart - run;
     }
-    out.push(newline);
-    run = lineEnd + 1;
+    const field = mysqlField(segment.subarray(fieldStart, fieldEnd));
+    out.push(field);
+    size += field.length;
+    run = from = fieldEnd;
   }
   if (run < segment.length) {
     out.push(segment.subarray(run));
@@ -183,12 +199,10 @@ function rewriteEscapes(segment: Buffer, out: Buffer[]): number {
   return size;
 }
 
-const tab = Buffer.from('\t');
 /** The largest chunk handed to the driver: one protocol packet each, well under any max_allowed_packet. */
 const maxChunk = 1024 * 1024;
 /** Bytes the socket may hold unsent before the stream waits for it to drain. */
 const maxUnsent = 4 * 1024 * 1024;
-const newline = Buffer.from('\n');
 
 /**
  * Converts the stream (check + escapes), in batches of about 256 KiB. Every line is checked;
