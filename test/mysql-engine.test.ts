@@ -280,8 +280,13 @@ test('B5 MariaDB restore: staging database, one RENAME TABLE swap, reconcile dig
     expected.set(t.name, digest.digest());
     await db.loadCopyText(staging, t.name, t.columns, chunked(body, 1024));
   }
+  const indexNames = async (): Promise<string[]> =>
+    (await db.query<{ name: string }>(`SELECT DISTINCT CONCAT(TABLE_NAME, '.', INDEX_NAME) AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '${staging}' ORDER BY 1`)).map((r) => r.name);
   for (const t of tables) for (const sql of createIndexesSql(t, staging, db.capabilities)) await db.exec(sql);
+  const built = await indexNames();
+  assert.ok(built.includes('child.fk_child_kind'), 'the index the foreign key needs is built with the other indexes, on the lanes');
   for (const t of tables) for (const sql of createForeignKeysSql(t, staging)) await db.exec(sql);
+  assert.deepEqual(await indexNames(), built, 'adding the foreign keys built no index');
   await db.exec(swapSql(tables.map((t) => t.name), staging, target));
   await db.exec(`DROP DATABASE ${quoteMy(staging)}`);
 

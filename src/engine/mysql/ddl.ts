@@ -216,11 +216,24 @@ function indexColumns(table: Table, index: Index, layout: Layout, caps: MysqlCap
   };
 }
 
+/**
+ * An index, named after its key, for each foreign key whose columns do not start an index of
+ * the table: InnoDB needs one and would otherwise build it inside the foreign keys' ALTER, which
+ * runs on one connection after every other index is built. Built here, with the table's other
+ * indexes, it costs no extra scan and runs on the lanes. The table ends up with the same indexes.
+ */
+function foreignKeyIndexes(table: Table): Index[] {
+  const starts = [table.primaryKey, ...table.indexes.map((i) => i.columns)];
+  const covered = (columns: readonly string[]): boolean => starts.some((start) => columns.every((column, i) => start[i] === column));
+  return table.foreignKeys.filter((fk) => !covered(fk.columns)).map((fk) => ({ name: fk.name, columns: fk.columns, unique: false }));
+}
+
 /** All secondary indexes of a table in one ALTER: one scan of the table instead of one per index. */
 export function createIndexesSql(table: Table, database?: string, caps: MysqlCapabilities = mariadbDefaults): string[] {
-  if (table.indexes.length === 0) return [];
+  const indexes = [...table.indexes, ...foreignKeyIndexes(table)];
+  if (indexes.length === 0) return [];
   const layout = layoutOf(table);
-  const clauses = table.indexes.map((index) => {
+  const clauses = indexes.map((index) => {
     const { sql, hash } = indexColumns(table, index, layout, caps);
     return `ADD ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteMy(index.name)} (${sql})${hash ? ' USING HASH' : ''}`;
   });
