@@ -16,7 +16,10 @@ import { openMysql } from '../src/engine/mysql/client.js';
 import type { SqlClient } from '../src/engine/types.js';
 import { initCloud } from '../src/platform/cloud.js';
 import { stagedLoad } from '../src/restore/load.js';
+import { addDigests } from '../src/restore/digest.js';
+import type { StagedTarget } from '../src/restore/staged.js';
 import { openTarget } from '../src/restore/target.js';
+import type { Schema } from '../src/core/schema.js';
 import { openSnapshot, takeSnapshot } from '../src/platform/snapshot.js';
 import { cleanupDatabases, dropMariaDatabases, emptyMariaDatabase, removeDir, root, runCli, scratchDatabase, tempDir, treeChecksum } from './helpers.js';
 
@@ -76,6 +79,21 @@ async function assertRoundTrip(home: string, target: SqlClient): Promise<void> {
   } finally {
     await snapshot.db.close();
   }
+}
+
+/** R3: the reconcile's key slices of a large table digest disjoint rows that add up to the whole table. */
+async function assertSlicesAddUp(target: StagedTarget, schema: Schema): Promise<void> {
+  const table = schema.tables.find((t) => t.name === 'b_crm_activity')!;
+  const whole = await target.readBack(table, 0);
+  const range = await target.keyRange(table, 'id');
+  assert.ok(range && range.lowest < range.highest, 'the table has a range of ids');
+  const middle = (range.lowest + range.highest) / 2n;
+  const low = await target.readBack(table, 0, { column: 'id', lowest: range.lowest, highest: middle });
+  const high = await target.readBack(table, 1, { column: 'id', lowest: middle + 1n, highest: range.highest });
+  assert.ok(low.rows > 0 && high.rows > 0, 'both slices hold rows');
+  assert.equal(low.rows + high.rows, whole.rows);
+  assert.equal(addDigests(low.digest, high.digest), whole.digest);
+  assert.notEqual(low.digest, whole.digest);
 }
 
 describe('restore', () => {
@@ -148,6 +166,13 @@ describe('restore', () => {
     const report = JSON.parse(result.stdout);
     assert.equal(report.reconcile.ok, true, 'row counts and digests of the read-back COPY text equal the archive');
     assert.equal(report.environment.engine, 'mysql');
+    const schema = JSON.parse(await readFile(path.join(dataDir, '.repatriate', 'schema.json'), 'utf8')) as Schema;
+    const target = await openTarget({ engine: 'mysql', url: `mysql://root@127.0.0.1:3306/${database}` }, 2);
+    try {
+      await assertSlicesAddUp(target, schema);
+    } finally {
+      await target.close();
+    }
     const maria = await openMysql(`mysql://root@127.0.0.1:3306/${database}`);
     const snapshot = await openSnapshot(f.home, night);
     try {
@@ -182,6 +207,8 @@ describe('restore', () => {
         await target.lanes[0]!.exec('SET search_path = repatriate_staging');
         const staged = [];
         for (const t of loaded.schema.tables) staged.push({ table: t.name, ...(await target.readBack(t, 0)) });
+        await target.lanes[1]!.exec('SET search_path = repatriate_staging');
+        await assertSlicesAddUp(target, loaded.schema);
         results.push({ loaded: loaded.tables, staged });
       } finally {
         await target.close();

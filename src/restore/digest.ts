@@ -124,3 +124,8 @@ function hashBytesExtended(k: Uint8Array, start: number, end: number): void {
   hashHigh = b >>> 0;
   hashLow = c >>> 0;
 }
+
+/** The digest of two sets of rows together: digests of disjoint rows add (modulo 2^64). */
+export function addDigests(a: string, b: string): string {
+  return ((BigInt(`0x${a}`) + BigInt(`0x${b}`)) & ((1n << 64n) - 1n)).toString(16).padStart(16, '0');
+}

@@ -9,7 +9,7 @@ import { compareContents, contentsMismatch, parseContents } from '../archive/ver
 import type { Schema, Table } from '../core/schema.js';
 import { Lanes } from './lanes.js';
 import type { StagedTarget } from './staged.js';
-import { RowDigest } from './digest.js';
+import { addDigests, RowDigest } from './digest.js';
 import { laneDecoder } from './part-decoder.js';
 
 /**
@@ -208,8 +208,4 @@ export async function stagedLoad(
   if (!contentsSeen) throw contentsMismatch('contents.json is missing: the archive is incomplete');
   await startFinish();
   return { schema, tables, files };
-}
-
-function addDigests(a: string, b: string): string {
-  return ((BigInt(`0x${a}`) + BigInt(`0x${b}`)) & ((1n << 64n) - 1n)).toString(16).padStart(16, '0');
 }

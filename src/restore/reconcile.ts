@@ -3,7 +3,9 @@ import path from 'node:path';
 import { forEachChunk } from '../core/file-chunks.js';
 import { Lanes } from './lanes.js';
 import type { LoadResult } from './load.js';
-import type { StagedTarget } from './staged.js';
+import type { Table } from '../core/schema.js';
+import { addDigests } from './digest.js';
+import type { KeySlice, StagedTarget, TableDigest } from './staged.js';
 
 /**
  * R3 reconcile: after the swap, what the target holds against what the archive held — rows
@@ -33,19 +35,64 @@ async function mismatchedFiles(expected: LoadResult['files'], dataDir: string): 
   return mismatched;
 }
 
+/** A table with more than this share of all rows is read back in slices of its key, one per lane. */
+const sliceShare = 0.2;
+
+const integerKinds = new Set(['int16', 'int32', 'int64']);
+
+/** One read-back job: a whole table, or a slice of a large one's integer key. */
+interface ReadBack {
+  readonly table: Table;
+  readonly rows: number;
+  readonly slice?: KeySlice;
+}
+
+/**
+ * A table that holds a large share of the rows would keep one lane reading long after the other
+ * is done: it is cut into one slice of its key's range per lane (equal ranges, which suits keys
+ * handed out in order). Slices digest disjoint rows, so their digests add up to the table's.
+ */
+async function readBackJobs(db: StagedTarget, loaded: LoadResult): Promise<ReadBack[]> {
+  const total = Object.values(loaded.tables).reduce((sum, t) => sum + t.rows, 0);
+  const jobs: ReadBack[] = [];
+  for (const table of loaded.schema.tables) {
+    const rows = loaded.tables[table.name]?.rows ?? 0;
+    const key = table.primaryKey.length === 1 ? table.columns.find((c) => c.name === table.primaryKey[0]) : undefined;
+    const sliced = key !== undefined && integerKinds.has(key.type.kind) && db.lanes.length > 1 && rows > total * sliceShare;
+    const range = sliced ? await db.keyRange(table, key.name) : undefined;
+    if (!key || !range) {
+      jobs.push({ table, rows });
+      continue;
+    }
+    const slices = BigInt(db.lanes.length);
+    const width = (range.highest - range.lowest) / slices + 1n;
+    for (let lowest = range.lowest; lowest <= range.highest; lowest += width) {
+      const highest = lowest + width - 1n < range.highest ? lowest + width - 1n : range.highest;
+      jobs.push({ table, rows: rows / Number(slices), slice: { column: key.name, lowest, highest } });
+    }
+  }
+  return jobs.sort((a, b) => b.rows - a.rows);
+}
+
 /** Tables are digested on all of the target's lanes at once, largest first. */
 export async function reconcile(db: StagedTarget, loaded: LoadResult, dataDir: string): Promise<ReconcileReport> {
   // Files are hashed here while the server reads the tables.
   const hashingFiles = mismatchedFiles(loaded.files, dataDir);
   hashingFiles.catch(() => undefined);
-  const byTable = new Map<string, ReconcileReport['tables'][number]>();
-  const order = [...loaded.schema.tables].sort((a, b) => (loaded.tables[b.name]?.rows ?? 0) - (loaded.tables[a.name]?.rows ?? 0));
+  const found = new Map<string, TableDigest>();
   await Lanes.run(
     db.lanes.length,
-    order.map((table) => async (lane: number) => {
-      const found = await db.readBack(table, lane);
+    (await readBackJobs(db, loaded)).map((job) => async (lane: number) => {
+      const part = await db.readBack(job.table, lane, job.slice);
+      const before = found.get(job.table.name);
+      found.set(job.table.name, before ? { rows: before.rows + part.rows, digest: addDigests(before.digest, part.digest) } : part);
+    }),
+  );
+  const byTable = new Map<string, ReconcileReport['tables'][number]>(
+    loaded.schema.tables.map((table) => {
       const expected = loaded.tables[table.name]!;
-      byTable.set(table.name, { table: table.name, expectedRows: expected.rows, rows: found.rows, digestMatches: found.digest === expected.digest });
+      const digest = found.get(table.name)!;
+      return [table.name, { table: table.name, expectedRows: expected.rows, rows: digest.rows, digestMatches: digest.digest === expected.digest }];
     }),
   );
   const tables = loaded.schema.tables.map((t) => byTable.get(t.name)!);

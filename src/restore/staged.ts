@@ -10,6 +10,22 @@ import { Lanes } from './lanes.js';
 import type { DecoderPlacement } from './part-decoder.js';
 import type { Environment } from './target.js';
 
+/** The bounds of an integer key column. */
+export interface KeyRange {
+  readonly lowest: bigint;
+  readonly highest: bigint;
+}
+
+/** The rows whose integer key column lies in a range, bounds included. */
+export interface KeySlice extends KeyRange {
+  readonly column: string;
+}
+
+const sliceSql = (slice: KeySlice, quote: (name: string) => string): string => `${quote(slice.column)} BETWEEN ${slice.lowest} AND ${slice.highest}`;
+
+const parseRange = (row: { lowest: string | number | bigint | null; highest: string | number | bigint | null } | undefined): KeyRange | undefined =>
+  row?.lowest === null || row?.lowest === undefined || row.highest === null ? undefined : { lowest: BigInt(row.lowest), highest: BigInt(row.highest) };
+
 /** A table's rows as the reconcile compares them: how many, and their order-independent digest (digest.ts). */
 export interface TableDigest {
   readonly rows: number;
@@ -48,8 +64,10 @@ export interface StagedTarget {
   finish(schema: Schema, rows: Readonly<Record<string, number>>): Promise<void>;
   /** Makes every staged table visible in the target at once. */
   swap(schema: Schema): Promise<void>;
-  /** After the swap: the rows the target holds in `table`, counted and digested, on connection `lane`. */
-  readBack(table: Table, lane: number): Promise<TableDigest>;
+  /** After the swap: the lowest and highest value of `column` in `table` (undefined when it is empty). */
+  keyRange(table: Table, column: string): Promise<KeyRange | undefined>;
+  /** After the swap: the rows the target holds in `table` (or in a slice of its key), counted and digested, on connection `lane`. */
+  readBack(table: Table, lane: number, slice?: KeySlice): Promise<TableDigest>;
   close(): Promise<void>;
 }
 
@@ -137,9 +155,14 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
         throw error;
       }
     },
-    async readBack(table, lane) {
+    async keyRange(table, column) {
+      const c = quoteIdent(column);
+      const [row] = await client.query<{ lowest: string | null; highest: string | null }>(`SELECT min(${c})::text AS lowest, max(${c})::text AS highest FROM ${quoteIdent(table.name)}`);
+      return parseRange(row);
+    },
+    async readBack(table, lane, slice) {
       // The server digests its own rows (row-digest.ts): nothing but one row comes back.
-      const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(rowDigestSql(table.name, table.columns));
+      const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(rowDigestSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent)));
       return { rows: Number(row!.rows), digest: digestFromSum(row!.sum) };
     },
     close: () => closeAll(clients),
@@ -223,10 +246,15 @@ export async function mysqlStaged(clients: readonly MysqlClient[]): Promise<Stag
       await client.exec(myDdl.swapSql(s.tables.map((t) => t.name), staging, target));
       await client.exec(`DROP DATABASE ${myDdl.quoteMy(staging)}`);
     },
-    async readBack(table, lane) {
+    async keyRange(table, column) {
+      const c = myDdl.quoteMy(column);
+      const [row] = await client.query<{ lowest: string | null; highest: string | null }>(`SELECT CAST(MIN(${c}) AS CHAR) AS lowest, CAST(MAX(${c}) AS CHAR) AS highest FROM ${myDdl.quoteMy(table.name)}`);
+      return parseRange(row);
+    },
+    async readBack(table, lane, slice) {
       // Re-encoded as COPY text by the server and src/engine/mysql/export.ts, digested here.
       const digest = new RowDigest();
-      for await (const chunk of clients[lane]!.exportRows({ select: '*', table: table.name, where: 'TRUE' })) digest.update(chunk);
+      for await (const chunk of clients[lane]!.tableRows(undefined, table.name, slice && sliceSql(slice, myDdl.quoteMy))) digest.update(chunk);
       return { rows: digest.rows, digest: digest.digest() };
     },
     close: () => closeAll(clients),

@@ -31,8 +31,8 @@ export interface MysqlClient extends Omit<SqlClient, 'engine'> {
   readonly connection: Connection;
   /** LOAD DATA of COPY text with neutral column types; see load.ts. */
   loadCopyText(database: string, table: string, columns: readonly Column[], rows: AsyncIterable<string | Uint8Array>, options?: LoadOptions): Promise<number>;
-  /** The table's rows re-encoded as PostgreSQL COPY text (types from the column comments ddl.ts wrote). */
-  tableRows(database: string, table: string): AsyncIterable<Uint8Array>;
+  /** The table's rows (those `where` selects, or all) re-encoded as PostgreSQL COPY text (types from the column comments ddl.ts wrote). */
+  tableRows(database: string | undefined, table: string, where?: string): AsyncIterable<Uint8Array>;
 }
 
 function refuseFile(path: string): Readable {
@@ -139,15 +139,15 @@ class Mysql implements MysqlClient {
     yield* selectAsCopyText(this.raw(), rowQuerySql(query), types);
   }
 
-  async *tableRows(database: string | undefined, table: string): AsyncIterable<Uint8Array> {
+  async *tableRows(database: string | undefined, table: string, where?: string): AsyncIterable<Uint8Array> {
     const columns = await this.columns(database, table);
     const db = database ?? (await this.currentDatabase());
     if (columns.every((c) => c.recorded)) {
-      yield* tableAsCopyText(this.raw(), db, table, columns);
+      yield* tableAsCopyText(this.raw(), db, table, columns, where);
       return;
     }
     const types = new Map(columns.filter((c) => c.recorded).map((c) => [c.name, c.type]));
-    yield* selectAsCopyText(this.raw(), `SELECT * FROM ${quoteMy(db)}.${quoteMy(table)}`, types);
+    yield* selectAsCopyText(this.raw(), `SELECT * FROM ${quoteMy(db)}.${quoteMy(table)}${where ? ` WHERE ${where}` : ''}`, types);
   }
 
   private async currentDatabase(): Promise<string> {

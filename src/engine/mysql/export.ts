@@ -251,7 +251,7 @@ function tooLong(table: string): never {
  * field per run of them instead of one per column, and this side only escapes long text and
  * hex-encodes binaries.
  */
-export function tableAsCopyText(conn: CallbackConnection, database: string, table: string, columns: readonly Column[]): AsyncIterable<Uint8Array> {
+export function tableAsCopyText(conn: CallbackConnection, database: string, table: string, columns: readonly Column[], where?: string): AsyncIterable<Uint8Array> {
   const writers: FieldWriter[] = [];
   const select: string[] = [];
   let run: string[] = [];
@@ -273,7 +273,7 @@ export function tableAsCopyText(conn: CallbackConnection, database: string, tabl
     writers.push(column.type.kind === 'bytes' ? (value, out) => out.text(encode(value)) : writeText);
   }
   endRun();
-  return queryAsCopyText(conn, `SELECT ${select.join(', ')} FROM ${quoteMy(database)}.${quoteMy(table)}`, (row, out) => {
+  return queryAsCopyText(conn, `SELECT ${select.join(', ')} FROM ${quoteMy(database)}.${quoteMy(table)}${where ? ` WHERE ${where}` : ''}`, (row, out) => {
     for (let i = 0; i < row.length; i++) {
       if (i > 0) out.byte(0x09);
       writers[i]!(row[i] ?? null, out);

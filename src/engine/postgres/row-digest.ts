@@ -57,7 +57,7 @@ function line(parts: readonly string[]): string {
   return line(groups);
 }
 
-/** One row: `rows` and `sum` (a signed decimal; src/restore/digest.ts reduces it modulo 2^64). */
-export function rowDigestSql(table: TableName, columns: readonly Column[]): string {
-  return `SELECT count(*)::text AS rows, coalesce(sum(hashtextextended(${line(columns.map(columnText))}, 0)), 0)::text AS sum FROM ${quoteTable(table)}`;
+/** One row: `rows` and `sum` (a signed decimal; src/restore/digest.ts reduces it modulo 2^64), of the rows `where` selects, or all. */
+export function rowDigestSql(table: TableName, columns: readonly Column[], where?: string): string {
+  return `SELECT count(*)::text AS rows, coalesce(sum(hashtextextended(${line(columns.map(columnText))}, 0)), 0)::text AS sum FROM ${quoteTable(table)}${where ? ` WHERE ${where}` : ''}`;
 }
