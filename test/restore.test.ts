@@ -85,8 +85,10 @@ async function assertRoundTrip(home: string, target: SqlClient): Promise<void> {
 async function assertSlicesAddUp(target: StagedTarget, schema: Schema): Promise<void> {
   const table = schema.tables.find((t) => t.name === 'b_crm_activity')!;
   const whole = await target.readBack(table, 0);
-  const range = await target.keyRange(table, 'id');
-  assert.ok(range && range.lowest < range.highest, 'the table has a range of ids');
+  const [bounds] = await target.client.query<{ lowest: unknown; highest: unknown }>('SELECT min(id) AS lowest, max(id) AS highest FROM b_crm_activity');
+  const range = { lowest: BigInt(String(bounds!.lowest)), highest: BigInt(String(bounds!.highest)) };
+  if (target.keyRange) assert.deepEqual(await target.keyRange(table, 'id'), range);
+  assert.ok(range.lowest < range.highest, 'the table has a range of ids');
   const middle = (range.lowest + range.highest) / 2n;
   const low = await target.readBack(table, 0, { column: 'id', lowest: range.lowest, highest: middle });
   const high = await target.readBack(table, 1, { column: 'id', lowest: middle + 1n, highest: range.highest });

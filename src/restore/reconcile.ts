@@ -49,8 +49,9 @@ interface ReadBack {
 
 /**
  * A table that holds a large share of the rows would keep one lane reading long after the other
- * is done: it is cut into one slice of its key's range per lane (equal ranges, which suits keys
- * handed out in order). Slices digest disjoint rows, so their digests add up to the table's.
+ * is done: where the engine reads a key slice's rows only (InnoDB's clustered key), it is cut
+ * into one slice of its key's range per lane (equal ranges, which suits keys handed out in
+ * order). Slices digest disjoint rows, so their digests add up to the table's.
  */
 async function readBackJobs(db: StagedTarget, loaded: LoadResult): Promise<ReadBack[]> {
   const total = Object.values(loaded.tables).reduce((sum, t) => sum + t.rows, 0);
@@ -59,7 +60,7 @@ async function readBackJobs(db: StagedTarget, loaded: LoadResult): Promise<ReadB
     const rows = loaded.tables[table.name]?.rows ?? 0;
     const key = table.primaryKey.length === 1 ? table.columns.find((c) => c.name === table.primaryKey[0]) : undefined;
     const sliced = key !== undefined && integerKinds.has(key.type.kind) && db.lanes.length > 1 && rows > total * sliceShare;
-    const range = sliced ? await db.keyRange(table, key.name) : undefined;
+    const range = sliced ? await db.keyRange?.(table, key.name) : undefined;
     if (!key || !range) {
       jobs.push({ table, rows });
       continue;

@@ -23,7 +23,7 @@ export interface KeySlice extends KeyRange {
 
 const sliceSql = (slice: KeySlice, quote: (name: string) => string): string => `${quote(slice.column)} BETWEEN ${slice.lowest} AND ${slice.highest}`;
 
-const parseRange = (row: { lowest: string | number | bigint | null; highest: string | number | bigint | null } | undefined): KeyRange | undefined =>
+const parseRange = (row: { lowest: string | null; highest: string | null } | undefined): KeyRange | undefined =>
   row?.lowest === null || row?.lowest === undefined || row.highest === null ? undefined : { lowest: BigInt(row.lowest), highest: BigInt(row.highest) };
 
 /** A table's rows as the reconcile compares them: how many, and their order-independent digest (digest.ts). */
@@ -64,8 +64,11 @@ export interface StagedTarget {
   finish(schema: Schema, rows: Readonly<Record<string, number>>): Promise<void>;
   /** Makes every staged table visible in the target at once. */
   swap(schema: Schema): Promise<void>;
-  /** After the swap: the lowest and highest value of `column` in `table` (undefined when it is empty). */
-  keyRange(table: Table, column: string): Promise<KeyRange | undefined>;
+  /**
+   * After the swap: the lowest and highest value of `column` in `table` (undefined when it is
+   * empty), for an engine where reading a slice of the key reads only that slice's rows.
+   */
+  keyRange?(table: Table, column: string): Promise<KeyRange | undefined>;
   /** After the swap: the rows the target holds in `table` (or in a slice of its key), counted and digested, on connection `lane`. */
   readBack(table: Table, lane: number, slice?: KeySlice): Promise<TableDigest>;
   close(): Promise<void>;
@@ -155,11 +158,8 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
         throw error;
       }
     },
-    async keyRange(table, column) {
-      const c = quoteIdent(column);
-      const [row] = await client.query<{ lowest: string | null; highest: string | null }>(`SELECT min(${c})::text AS lowest, max(${c})::text AS highest FROM ${quoteIdent(table.name)}`);
-      return parseRange(row);
-    },
+    // No keyRange: a slice of a heap table is a scan of the whole table, and the server already
+    // spreads a large table's digest over parallel workers (sliced, a 650 MB archive restored 1.04x slower).
     async readBack(table, lane, slice) {
       // The server digests its own rows (row-digest.ts): nothing but one row comes back.
       const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(rowDigestSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent)));
