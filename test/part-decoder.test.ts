@@ -94,3 +94,18 @@ test('B4 a lane that is not read takes only a few batches from its source, and o
     await decoder.close();
   }
 });
+
+test('B4 a part given up half-way on the main thread ends its decompression and the next part decodes whole', async () => {
+  const decoder = laneDecoder('main');
+  const text = rowsText(20_000);
+  const frame = zstd(text);
+  const decoding = decoder.decode(frame);
+  const rows = decoding.text();
+  assert.equal((await rows.next()).done, false);
+  await rows.return(undefined);
+  assert.throws(() => decoding.result(), /not been read to its end/);
+  const again = decoder.decode(frame);
+  assert.ok((await readAll(again.text())).equals(text));
+  assert.deepEqual(again.result(), digestOf(text));
+  await decoder.close();
+});

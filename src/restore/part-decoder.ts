@@ -52,15 +52,20 @@ class MainThreadDecoder implements LaneDecoder {
     return {
       async *text() {
         const chunks = (plain as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-        for (;;) {
-          const next = await chunks.next().catch((error: unknown) => {
-            throw new Error(`zstd decompression failed: ${(error as Error).message}`);
-          });
-          if (next.done) break;
-          digest.update(next.value);
-          yield next.value;
+        try {
+          for (;;) {
+            const next = await chunks.next().catch((error: unknown) => {
+              throw new Error(`zstd decompression failed: ${(error as Error).message}`);
+            });
+            if (next.done) break;
+            digest.update(next.value);
+            yield next.value;
+          }
+          done = true;
+        } finally {
+          // A lane that stops early ends the decompression stream.
+          if (!done) await chunks.return?.();
         }
-        done = true;
       },
       result() {
         if (!done) throw new Error('the part has not been read to its end');
