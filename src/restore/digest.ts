@@ -125,7 +125,15 @@ function hashBytesExtended(k: Uint8Array, start: number, end: number): void {
   hashLow = c >>> 0;
 }
 
-/** The digest of two sets of rows together: digests of disjoint rows add (modulo 2^64). */
-export function addDigests(a: string, b: string): string {
-  return ((BigInt(`0x${a}`) + BigInt(`0x${b}`)) & ((1n << 64n) - 1n)).toString(16).padStart(16, '0');
+/** A set of rows: how many, and their digest. */
+export interface DigestedRows {
+  readonly rows: number;
+  readonly digest: string;
+}
+
+/** Two disjoint sets of rows together (parts of a table, slices of its key): counts and digests add (modulo 2^64). */
+export function addDigests(a: DigestedRows | undefined, b: DigestedRows): DigestedRows {
+  if (!a) return b;
+  const digest = ((BigInt(`0x${a.digest}`) + BigInt(`0x${b.digest}`)) & ((1n << 64n) - 1n)).toString(16).padStart(16, '0');
+  return { rows: a.rows + b.rows, digest };
 }

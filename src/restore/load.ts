@@ -9,7 +9,7 @@ import { compareContents, contentsMismatch, parseContents } from '../archive/ver
 import type { Schema, Table } from '../core/schema.js';
 import { Lanes } from './lanes.js';
 import type { StagedTarget } from './staged.js';
-import { addDigests, RowDigest } from './digest.js';
+import { addDigests, RowDigest, type DigestedRows } from './digest.js';
 import { laneDecoder } from './part-decoder.js';
 
 /**
@@ -28,7 +28,7 @@ export type LoadEvent =
 export interface LoadResult {
   readonly schema: Schema;
   /** Rows and order-independent digest per table, as loaded from the archive. */
-  readonly tables: Record<string, { readonly rows: number; readonly digest: string }>;
+  readonly tables: Record<string, DigestedRows>;
   /** SHA-256 per restored file, by its path inside the data directory. */
   readonly files: Record<string, string>;
 }
@@ -92,7 +92,7 @@ export async function stagedLoad(
   await mkdir(path.join(stagingDir, metadataFolder), { recursive: true });
 
   let schema: Schema | undefined;
-  const tables: Record<string, { rows: number; digest: string }> = {};
+  const tables: Record<string, DigestedRows> = {};
   const parts = new Map<string, PartState[]>();
   const files: Record<string, string> = {};
   const seen: ContentsEntry[] = [];
@@ -126,8 +126,7 @@ export async function stagedLoad(
     };
     await db.load(target, decoding.text(), firstRow, lane);
     const part = decoding.result();
-    const previous = tables[target.name];
-    const sum = { rows: (previous?.rows ?? 0) + part.rows, digest: previous ? addDigests(previous.digest, part.digest) : part.digest };
+    const sum = addDigests(tables[target.name], part);
     tables[target.name] = sum;
     onEvent?.({ type: 'table', table: target.name, rows: sum.rows });
     return part.rows;

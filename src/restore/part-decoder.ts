@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { DecompressStream } from 'zstd-napi';
 import { BatchSender } from '../core/batches.js';
 import { moduleWorker } from '../core/module-worker.js';
-import { RowDigest } from './digest.js';
+import { RowDigest, type DigestedRows } from './digest.js';
 
 /** Messages to a decoder thread (part-decoder-worker.ts). */
 export type ToDecoder = { readonly type: 'start' } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
@@ -16,10 +16,7 @@ export type FromDecoder =
   | { readonly type: 'error'; readonly message: string };
 
 /** A part's rows as the archive holds them: how many, and their digest (digest.ts). */
-export interface DecodedPart {
-  readonly rows: number;
-  readonly digest: string;
-}
+export type DecodedPart = DigestedRows;
 
 /** One part being decoded: its rows in COPY text, then their count and digest. */
 export interface PartDecoding {

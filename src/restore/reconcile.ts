@@ -85,8 +85,7 @@ export async function reconcile(db: StagedTarget, loaded: LoadResult, dataDir: s
     db.lanes.length,
     (await readBackJobs(db, loaded)).map((job) => async (lane: number) => {
       const part = await db.readBack(job.table, lane, job.slice);
-      const before = found.get(job.table.name);
-      found.set(job.table.name, before ? { rows: before.rows + part.rows, digest: addDigests(before.digest, part.digest) } : part);
+      found.set(job.table.name, addDigests(found.get(job.table.name), part));
     }),
   );
   const byTable = new Map<string, ReconcileReport['tables'][number]>(

@@ -5,7 +5,7 @@ import { rowDigestSql } from '../engine/postgres/row-digest.js';
 import * as myDdl from '../engine/mysql/ddl.js';
 import type { MysqlClient } from '../engine/mysql/client.js';
 import { quoteIdent, type SqlClient } from '../engine/types.js';
-import { digestFromSum, RowDigest } from './digest.js';
+import { digestFromSum, RowDigest, type DigestedRows } from './digest.js';
 import { Lanes } from './lanes.js';
 import type { DecoderPlacement } from './part-decoder.js';
 import type { Environment } from './target.js';
@@ -27,10 +27,7 @@ const parseRange = (row: { lowest: string | null; highest: string | null } | und
   row?.lowest === null || row?.lowest === undefined || row.highest === null ? undefined : { lowest: BigInt(row.lowest), highest: BigInt(row.highest) };
 
 /** A table's rows as the reconcile compares them: how many, and their order-independent digest (digest.ts). */
-export interface TableDigest {
-  readonly rows: number;
-  readonly digest: string;
-}
+export type TableDigest = DigestedRows;
 
 /**
  * What a restore needs from a target engine, beyond reading and writing rows: where staging
