@@ -1,8 +1,15 @@
 /**
- * An order-independent digest of a table's rows in COPY text: the sum, modulo 2^64, of a
- * 64-bit hash of each row's bytes (without its LF). Computed from the archive while loading
- * and again from the target after the swap, it proves the same rows arrived whatever order
- * they take.
+ * An order-independent digest of a table's rows: the sum, modulo 2^64, of a 64-bit hash of
+ * each row's digest text (below). Computed from the archive's COPY text while loading and
+ * again from the target after the swap, it proves the same rows arrived whatever order they
+ * take.
+ *
+ * The digest text of a row is its COPY text line (without its LF) with the escapes \b \f \n
+ * \r \v turned back into the raw bytes BS, FF, LF, CR and VT; the backslash (\\), the tab (\t)
+ * and NULL (\N) stay escaped, so a row's digest text still tells its fields, NULL and every
+ * value apart. Why not the COPY text itself: a server rebuilds this with two replace() per text
+ * column instead of seven; its scan of the 1 GB benchmark account's tables took 3.4 s instead
+ * of 4.6 s, while this side's digest of the same rows slowed from 880 to 710 MB/s.
  *
  * The hash is PostgreSQL's own `hashtextextended(text, 0)` (hash_bytes_extended in
  * src/common/hashfn.c, Bob Jenkins' lookup3, little-endian), so a PostgreSQL or PGlite target
@@ -15,6 +22,25 @@
  * over whole chunks in JavaScript at about 700 MB/s.
  */
 const two32 = 4294967296;
+const backslash = 0x5c;
+
+/** The byte each escape that the digest text does not keep stands for, by its letter (0: kept). */
+const rawBytes = new Uint8Array(256);
+for (const [letter, byte] of [['b', 8], ['f', 12], ['n', 10], ['r', 13], ['v', 11]] as const) rawBytes[letter.charCodeAt(0)] = byte;
+
+/**
+ * From the backslash at `from` (-1: none left), the first escape before `end` that the digest
+ * text rewrites, or the first backslash at or past `end`, or -1. Escapes are read as pairs: in
+ * \\n (an escaped backslash, then n) the n stays a letter.
+ */
+function firstRewrite(data: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i !== -1 && i < end) {
+    if (i + 1 < end && rawBytes[data[i + 1]!] !== 0) return i;
+    i = data.indexOf(backslash, i + 2);
+  }
+  return i;
+}
 
 export class RowDigest {
   /** The sum as two 32-bit halves (exact in doubles, no BigInt per row). */
@@ -22,6 +48,8 @@ export class RowDigest {
   private low = 0;
   /** The start of a row that continues in the next chunk, in pieces (a row can span many chunks). */
   private carry: Buffer[] = [];
+  /** Where a row holding escapes is rewritten as its digest text (kept for the next such row). */
+  private scratch = Buffer.alloc(0);
   rows = 0;
 
   update(chunk: Uint8Array): void {
@@ -36,19 +64,31 @@ export class RowDigest {
       // Only the row that spans the chunks is joined, not the whole chunk.
       const row = Buffer.concat([...this.carry, data.subarray(0, end)]);
       this.carry = [];
-      this.add(row, 0, row.length);
+      this.add(row, 0, row.length, firstRewrite(row, row.indexOf(backslash), row.length));
       start = end + 1;
       end = data.indexOf(10, start);
     }
+    // The chunk's next backslash not yet known to stay as it is: searched again only once the
+    // rows have passed it (most rows hold one, a NULL's \N, and a row without would otherwise
+    // search the rest of the chunk).
+    let next = data.indexOf(backslash, start);
     for (; end !== -1; end = data.indexOf(10, start)) {
-      this.add(data, start, end);
+      if (next !== -1 && next < start) next = data.indexOf(backslash, start);
+      next = firstRewrite(data, next, end);
+      this.add(data, start, end, next < end ? next : -1);
       start = end + 1;
     }
     if (start < data.length) this.carry.push(Buffer.from(data.subarray(start)));
   }
 
-  private add(data: Uint8Array, start: number, end: number): void {
-    hashBytesExtended(data, start, end);
+  /** Adds the row data[start..end), whose first escape to rewrite is at `rewrite` (-1: none). */
+  private add(data: Buffer, start: number, end: number, rewrite: number): void {
+    if (rewrite === -1) {
+      hashBytesExtended(data, start, end);
+    } else {
+      const length = this.toDigestText(data, start, end, rewrite);
+      hashBytesExtended(this.scratch, 0, length);
+    }
     this.low += hashLow;
     if (this.low >= two32) {
       this.low -= two32;
@@ -58,10 +98,24 @@ export class RowDigest {
     this.rows++;
   }
 
+  /** Writes the digest text of the row data[start..end) into {@link scratch}, the bytes between escapes copied whole; returns its length. */
+  private toDigestText(data: Buffer, start: number, end: number, rewrite: number): number {
+    // The digest text is never longer than the COPY text.
+    if (this.scratch.length < end - start) this.scratch = Buffer.allocUnsafe(Math.max(end - start, 2 * this.scratch.length));
+    let at = 0;
+    let from = start;
+    for (let i = rewrite; i !== -1 && i < end; i = firstRewrite(data, data.indexOf(backslash, i + 2), end)) {
+      at += data.copy(this.scratch, at, from, i);
+      this.scratch[at++] = rawBytes[data[i + 1]!]!;
+      from = i + 2;
+    }
+    return at + data.copy(this.scratch, at, from, end);
+  }
+
   digest(): string {
     if (this.carry.length > 0) {
       const row = Buffer.concat(this.carry);
-      this.add(row, 0, row.length);
+      this.add(row, 0, row.length, firstRewrite(row, row.indexOf(backslash), row.length));
     }
     this.carry = [];
     return formatDigest(this.high, this.low);

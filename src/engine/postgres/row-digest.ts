@@ -2,23 +2,22 @@ import type { Column } from '../../core/schema.js';
 import { quoteIdent, quoteTable, type TableName } from '../types.js';
 
 /**
- * The reconcile digest computed by the server itself: every row rebuilt as the line COPY TO
- * would write for it (text format, the session settings of client.ts), hashed with
- * `hashtextextended(line, 0)`, summed. src/restore/digest.ts computes the same sum from COPY
- * text with the same hash, so the rows need not travel back to be compared; the server does
- * about as much work as for COPY TO, and this process none.
+ * The reconcile digest computed by the server itself: every row rebuilt as its digest text
+ * (src/restore/digest.ts: the line COPY TO would write for it, in the text format and session
+ * settings of client.ts, but with the control characters as they are), hashed with
+ * `hashtextextended(text, 0)`, summed. src/restore/digest.ts computes the same sum from the
+ * archive's COPY text with the same hash, so the rows need not travel back to be compared.
  *
- * A column's COPY text is its output function's text with CopyAttributeOutText's escapes:
- * backslash, and the control characters BS, FF, LF, CR, TAB and VT as \b \f \n \r \t \v. Only
- * text, JSON and binaries can hold those; numbers, dates and timestamps print as they cast.
+ * A column's digest text is its output function's text with only two of CopyAttributeOutText's
+ * escapes: the backslash and the tab. Only text, JSON and binaries can hold those; numbers,
+ * dates and timestamps print as they cast. (All seven escapes, the control characters BS, FF,
+ * LF, CR and VT too, made the server's scan of the rows 1.4 times as long.)
  */
 const nullText = String.raw`E'\\N'`;
-const escapes: readonly (readonly [number, string])[] = [[8, 'b'], [12, 'f'], [10, 'n'], [13, 'r'], [9, 't'], [11, 'v']];
 
 function escaped(expression: string): string {
-  // Backslashes first, so the ones the other escapes add stay single.
-  const backslashes = String.raw`replace(${expression}, E'\\', E'\\\\')`;
-  return escapes.reduce((sql, [code, letter]) => String.raw`replace(${sql}, chr(${code}), E'\\${letter}')`, backslashes);
+  // The backslash first, so the one the tab's escape adds stays single.
+  return String.raw`replace(replace(${expression}, E'\\', E'\\\\'), chr(9), E'\\t')`;
 }
 
 function columnText(column: Column): string {
