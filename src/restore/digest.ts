@@ -64,7 +64,7 @@ export class RowDigest {
       // Only the row that spans the chunks is joined, not the whole chunk.
       const row = Buffer.concat([...this.carry, data.subarray(0, end)]);
       this.carry = [];
-      this.add(row, 0, row.length, firstRewrite(row, row.indexOf(backslash), row.length));
+      this.addJoined(row);
       start = end + 1;
       end = data.indexOf(10, start);
     }
@@ -79,6 +79,11 @@ export class RowDigest {
       start = end + 1;
     }
     if (start < data.length) this.carry.push(Buffer.from(data.subarray(start)));
+  }
+
+  /** Adds a row that spanned chunks, joined into a buffer of its own. */
+  private addJoined(row: Buffer): void {
+    this.add(row, 0, row.length, firstRewrite(row, row.indexOf(backslash), row.length));
   }
 
   /** Adds the row data[start..end), whose first escape to rewrite is at `rewrite` (-1: none). */
@@ -115,7 +120,7 @@ export class RowDigest {
   digest(): string {
     if (this.carry.length > 0) {
       const row = Buffer.concat(this.carry);
-      this.add(row, 0, row.length, firstRewrite(row, row.indexOf(backslash), row.length));
+      this.addJoined(row);
     }
     this.carry = [];
     return formatDigest(this.high, this.low);
