@@ -4,7 +4,7 @@ import { quoteIdent, quoteTable, type TableName } from '../types.js';
 /**
  * The reconcile digest computed by the server itself: every row rebuilt as its digest text
  * (src/restore/digest.ts: the line COPY TO would write for it, in the text format and session
- * settings of client.ts, but with the control characters as they are), hashed with
+ * settings of client.ts, but with BS, FF, LF, CR and VT as they are), hashed with
  * `hashtextextended(text, 0)`, summed. src/restore/digest.ts computes the same sum from the
  * archive's COPY text with the same hash, so the rows need not travel back to be compared.
  *
