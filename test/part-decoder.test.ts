@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { RowDigest } from '../src/restore/digest.js';
+import { RowDigest, type RowHash } from '../src/restore/digest.js';
 import { laneDecoder, type DecoderPlacement } from '../src/restore/part-decoder.js';
 
 /** COPY text with tabs, backslashes, unicode, scattered values (it must not compress to nothing) and a row longer than a decoder batch. */
@@ -31,16 +31,16 @@ async function readAll(rows: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function digestOf(text: Buffer): { rows: number; digest: string } {
-  const digest = new RowDigest();
+function digestOf(text: Buffer, hash: RowHash = 'lookup3'): { rows: number; digest: string } {
+  const digest = new RowDigest(hash);
   digest.update(text);
   return { rows: digest.rows, digest: digest.digest() };
 }
 
 const placements: DecoderPlacement[] = ['thread', 'main'];
 
-for (const placement of placements) test(`R3 a part decoded on the ${placement} thread gives the rows of its zstd frame (Debian zstd) and their digest, whole or streamed`, async () => {
-  const decoder = laneDecoder(placement);
+for (const placement of placements) for (const hash of ['lookup3', 'crc32'] as const) test(`R3 a part decoded on the ${placement} thread gives the rows of its zstd frame (Debian zstd) and their ${hash} digest, whole or streamed`, async () => {
+  const decoder = laneDecoder(placement, hash);
   try {
     for (const [count, streamed] of [[9_000, false], [9_000, true], [1, false]] as const) {
       const text = rowsText(count);
@@ -48,7 +48,7 @@ for (const placement of placements) test(`R3 a part decoded on the ${placement} 
       const decoding = decoder.decode(streamed ? chunked(frame, 10_007) : frame);
       const rows = await readAll(decoding.text());
       assert.ok(rows.equals(text), `${count} rows${streamed ? ', streamed' : ''} come out as they went in`);
-      assert.deepEqual(decoding.result(), digestOf(text));
+      assert.deepEqual(decoding.result(), digestOf(text, hash));
     }
   } finally {
     await decoder.close();
@@ -56,7 +56,7 @@ for (const placement of placements) test(`R3 a part decoded on the ${placement} 
 });
 
 for (const placement of placements) test(`R4 a damaged or cut frame fails its part with a clear message; the lane's ${placement}-thread decoder decodes the next part`, async () => {
-  const decoder = laneDecoder(placement);
+  const decoder = laneDecoder(placement, 'lookup3');
   try {
     const text = rowsText(4_000);
     const frame = zstd(text);
@@ -73,7 +73,7 @@ for (const placement of placements) test(`R4 a damaged or cut frame fails its pa
 });
 
 test('B4 a lane that is not read takes only a few batches from its source, and one that stops half-way leaves the thread decoder usable', async () => {
-  const decoder = laneDecoder('thread');
+  const decoder = laneDecoder('thread', 'lookup3');
   try {
     const text = rowsText(40_000);
     const frame = zstd(text);
@@ -96,7 +96,7 @@ test('B4 a lane that is not read takes only a few batches from its source, and o
 });
 
 test('B4 a part given up half-way on the main thread ends its decompression and the next part decodes whole', async () => {
-  const decoder = laneDecoder('main');
+  const decoder = laneDecoder('main', 'lookup3');
   const text = rowsText(20_000);
   const frame = zstd(text);
   const decoding = decoder.decode(frame);

@@ -100,7 +100,7 @@ export async function stagedLoad(
   let fileBytes = 0;
   let contentsSeen = false;
   const lanes = new Lanes(db.lanes.length);
-  const decoders = db.lanes.map(() => laneDecoder(db.decoders));
+  const decoders = db.lanes.map(() => laneDecoder(db.decoders, db.rowHash));
   /** Keys, indexes, foreign keys and sequences, started once every table part has been read. */
   let finishing: Promise<void> | undefined;
   let finishFailure: { error: unknown } | undefined;

@@ -43,7 +43,7 @@ port.on('message', (message: ToDecoder) => {
   try {
     if (message.type === 'start') {
       dctx.reset(zstd.ResetDirective.sessionOnly);
-      digest = new RowDigest();
+      digest = new RowDigest(message.hash);
       inFrame = false;
     } else if (message.type === 'data') {
       decompress(new Uint8Array(message.buffer, 0, message.length));

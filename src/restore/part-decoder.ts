@@ -3,10 +3,10 @@ import type { Worker } from 'node:worker_threads';
 import { DecompressStream } from 'zstd-napi';
 import { BatchSender } from '../core/batches.js';
 import { moduleWorker } from '../core/module-worker.js';
-import { RowDigest, type DigestedRows } from './digest.js';
+import { RowDigest, type DigestedRows, type RowHash } from './digest.js';
 
 /** Messages to a decoder thread (part-decoder-worker.ts). */
-export type ToDecoder = { readonly type: 'start' } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
+export type ToDecoder = { readonly type: 'start'; readonly hash: RowHash } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
 
 /** Messages from a decoder thread: a piece of rows (a copy), a batch it is done with (its buffer, moved back), the part's summary, or a failure. */
 export type FromDecoder =
@@ -35,14 +35,17 @@ export interface LaneDecoder {
 /** Where a target's lanes decode their parts: on a thread each, or on the main thread (staged.ts says why per engine). */
 export type DecoderPlacement = 'thread' | 'main';
 
-export function laneDecoder(placement: DecoderPlacement): LaneDecoder {
-  return placement === 'thread' ? new ThreadDecoder() : new MainThreadDecoder();
+/** A lane's decoder, digesting rows with the hash the target's server computes too. */
+export function laneDecoder(placement: DecoderPlacement, hash: RowHash): LaneDecoder {
+  return placement === 'thread' ? new ThreadDecoder(hash) : new MainThreadDecoder(hash);
 }
 
 /** Decompresses and digests on the main thread, between the lanes' writes. */
 class MainThreadDecoder implements LaneDecoder {
+  constructor(private readonly hash: RowHash) {}
+
   decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): PartDecoding {
-    const digest = new RowDigest();
+    const digest = new RowDigest(this.hash);
     // Fed in slices: one whole part in one write would come out as one chunk of the whole part.
     const plain = Readable.from(compressed instanceof Uint8Array ? slices(compressed, 128 * 1024) : compressed).pipe(new DecompressStream());
     let done = false;
@@ -90,11 +93,13 @@ class ThreadDecoder implements LaneDecoder {
   private worker: Worker | undefined;
   private current: ThreadDecoding | undefined;
 
+  constructor(private readonly hash: RowHash) {}
+
   /** Starts decoding one part. Its rows must be read to the end (or given up) before the next part starts. */
   decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): ThreadDecoding {
     if (this.current && !this.current.settled) throw new Error('a lane decodes one part at a time');
     const worker = (this.worker ??= this.spawn());
-    this.current = new ThreadDecoding(worker, compressed, () => this.discard(worker));
+    this.current = new ThreadDecoding(worker, this.hash, compressed, () => this.discard(worker));
     return this.current;
   }
 
@@ -135,9 +140,9 @@ class ThreadDecoding implements PartDecoding {
   private wake: (() => void) | undefined;
   settled = false;
 
-  constructor(readonly worker: Worker, compressed: Uint8Array | AsyncIterable<Uint8Array>, private readonly giveUp: () => void) {
+  constructor(readonly worker: Worker, hash: RowHash, compressed: Uint8Array | AsyncIterable<Uint8Array>, private readonly giveUp: () => void) {
     this.sender = new BatchSender(worker, batches);
-    worker.postMessage({ type: 'start' } satisfies ToDecoder);
+    worker.postMessage({ type: 'start', hash } satisfies ToDecoder);
     this.feed(worker, compressed).catch((error: unknown) => this.fail(error as Error));
   }
 

@@ -184,7 +184,12 @@ function escapeSql(expression: string): string {
   return Object.entries(escapes).reduce((sql, [from, to]) => `REPLACE(${sql}, ${quoteMyLiteral(from)}, ${quoteMyLiteral(to)})`, expression);
 }
 
-const trimmedDatetime = (column: string): string => `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s.%f')))`;
+/**
+ * A DATETIME(6) column as PostgreSQL prints timestamp(6): the fraction's trailing zeros
+ * dropped, and the point too when nothing is left of it. As text the column always has six
+ * fraction digits. (DATE_FORMAT and two TRIMs cost the server twice as much.)
+ */
+export const datetimeText = (column: string): string => `IF(MICROSECOND(${column}) = 0, LEFT(${column}, 19), TRIM(TRAILING '0' FROM ${column}))`;
 
 /**
  * The SQL that yields a column's COPY text, as {@link encoderFor} writes it in JavaScript, for
@@ -203,9 +208,9 @@ function serverEncoding(column: Column): string | undefined {
     case 'bool':
       return `CASE WHEN ${c} IS NULL THEN ${nullText} WHEN ${c} = 0 THEN 'f' ELSE 't' END`;
     case 'timestamp':
-      return `IFNULL(${trimmedDatetime(c)}, ${nullText})`;
+      return `IFNULL(${datetimeText(c)}, ${nullText})`;
     case 'timestamptz':
-      return `IFNULL(CONCAT(${trimmedDatetime(c)}, '+00'), ${nullText})`;
+      return `IFNULL(CONCAT(${datetimeText(c)}, '+00'), ${nullText})`;
     case 'char':
       return `IFNULL(${escapeSql(`RPAD(${c}, ${column.type.length}, ' ')`)}, ${nullText})`;
     case 'varchar':
