@@ -3,11 +3,12 @@ import { quoteMy, quoteMyLiteral } from './ddl.js';
 import { datetimeText } from './export.js';
 
 /**
- * The reconcile digest computed by MySQL/MariaDB itself, as src/engine/postgres/row-digest.ts
- * does for PostgreSQL: every row rebuilt as its digest text (src/restore/digest.ts: the COPY
- * text line, with only the backslash and the tab escaped), hashed with CRC32(), summed. Only
- * one row comes back per table; reading every row back as COPY text and hashing it here kept
- * this process's one thread busy for a fifth of a MariaDB restore.
+ * The reconcile digest computed by MariaDB itself, as src/engine/postgres/row-digest.ts does
+ * for PostgreSQL: every row rebuilt as its digest text (src/restore/digest.ts: the COPY text
+ * line, with only the backslash and the tab escaped), hashed with CRC32(), summed. Only one
+ * row comes back per table; reading every row back as COPY text and hashing it here kept this
+ * process's one thread busy for a fifth of a MariaDB restore. (MySQL 8's REGEXP_REPLACE
+ * refuses binary strings: its tables are still read back, src/restore/staged.ts.)
  *
  * A row whose digest text is longer than the server's max_allowed_packet hashes as NULL (the
  * server's string functions give NULL for such a result): it adds {@link overflowMark} to the
