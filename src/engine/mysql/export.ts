@@ -189,14 +189,16 @@ function escapeSql(expression: string): string {
  * dropped, and the point too when nothing is left of it. As text the column always has six
  * fraction digits. (DATE_FORMAT and two TRIMs cost the server twice as much.)
  */
-export const datetimeText = (column: string): string => `IF(MICROSECOND(${column}) = 0, LEFT(${column}, 19), TRIM(TRAILING '0' FROM ${column}))`;
+const datetimeText = (column: string): string => `IF(MICROSECOND(${column}) = 0, LEFT(${column}, 19), TRIM(TRAILING '0' FROM ${column}))`;
 
 /**
  * The SQL that yields a column's COPY text, as {@link encoderFor} writes it in JavaScript, for
  * the types whose text is short: a value of these can never exceed the server's packet size.
- * Text, JSON and binaries (unbounded) return undefined and are encoded on this side.
+ * Text, JSON and binaries (unbounded) return undefined. `escape` escapes a text expression:
+ * all seven escapes for COPY text here, the backslash and the tab for the digest text
+ * (row-digest.ts).
  */
-function serverEncoding(column: Column): string | undefined {
+export function shortColumnText(column: Column, escape: (expression: string) => string): string | undefined {
   const c = quoteMy(column.name);
   switch (column.type.kind) {
     case 'int16':
@@ -212,9 +214,10 @@ function serverEncoding(column: Column): string | undefined {
     case 'timestamptz':
       return `IFNULL(CONCAT(${datetimeText(c)}, '+00'), ${nullText})`;
     case 'char':
-      return `IFNULL(${escapeSql(`RPAD(${c}, ${column.type.length}, ' ')`)}, ${nullText})`;
+      // MySQL strips CHAR's padding; PostgreSQL keeps it.
+      return `IFNULL(${escape(`RPAD(${c}, ${column.type.length}, ' ')`)}, ${nullText})`;
     case 'varchar':
-      return `IFNULL(${escapeSql(c)}, ${nullText})`;
+      return `IFNULL(${escape(c)}, ${nullText})`;
     case 'text':
     case 'json':
     case 'bytes':
@@ -267,7 +270,7 @@ export function tableAsCopyText(conn: CallbackConnection, database: string, tabl
     run = [];
   };
   for (const column of columns) {
-    const sql = serverEncoding(column);
+    const sql = shortColumnText(column, escapeSql);
     if (sql !== undefined) {
       run.push(sql);
       continue;

@@ -1,6 +1,6 @@
 import type { Column } from '../../core/schema.js';
 import { quoteMy, quoteMyLiteral } from './ddl.js';
-import { datetimeText } from './export.js';
+import { shortColumnText } from './export.js';
 
 /**
  * The reconcile digest computed by MariaDB itself, as src/engine/postgres/row-digest.ts does
@@ -32,28 +32,14 @@ function escaped(expression: string): string {
 function columnText(column: Column): string {
   const c = quoteMy(column.name);
   switch (column.type.kind) {
-    case 'int16':
-    case 'int32':
-    case 'int64':
-    case 'numeric':
-    case 'date':
-      return `IFNULL(${c}, ${nullText})`;
-    case 'bool':
-      return `CASE WHEN ${c} IS NULL THEN ${nullText} WHEN ${c} = 0 THEN 'f' ELSE 't' END`;
-    case 'timestamp':
-      return `IFNULL(${datetimeText(c)}, ${nullText})`;
-    case 'timestamptz':
-      return `IFNULL(CONCAT(${datetimeText(c)}, '+00'), ${nullText})`;
-    case 'char':
-      // MySQL strips CHAR's padding; PostgreSQL keeps it.
-      return `IFNULL(${escaped(`RPAD(${c}, ${column.type.length}, ' ')`)}, ${nullText})`;
-    case 'varchar':
     case 'text':
     case 'json':
       return `IFNULL(${escaped(c)}, ${nullText})`;
     case 'bytes':
       // bytea_output=hex, its backslash escaped: \\x and lowercase hex digits.
       return `IFNULL(CONCAT(${quoteMyLiteral('\\\\x')}, LOWER(HEX(${c}))), ${nullText})`;
+    default:
+      return shortColumnText(column, escaped)!;
   }
 }
 
