@@ -187,7 +187,8 @@ function escapeSql(expression: string): string {
 /**
  * A DATETIME(6) column as PostgreSQL prints timestamp(6): the fraction's trailing zeros
  * dropped, and the point too when nothing is left of it. As text the column always has six
- * fraction digits. (DATE_FORMAT and two TRIMs cost the server twice as much.)
+ * fraction digits. (DATE_FORMAT and two TRIMs: 2.67 s instead of 1.64 s for a query computing
+ * it twice over 2 M rows, whose raw column took 1.08 s.)
  */
 const datetimeText = (column: string): string => `IF(MICROSECOND(${column}) = 0, LEFT(${column}, 19), TRIM(TRAILING '0' FROM ${column}))`;
 
