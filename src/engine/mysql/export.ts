@@ -176,8 +176,9 @@ export function selectAsCopyText(conn: CallbackConnection, sql: string, types: R
 // ---------------------------------------------------------------------------------------------
 // Whole tables with the encoding done by the server
 
-const nullText = quoteMyLiteral('\\N');
-const tab = quoteMyLiteral('\t');
+/** NULL in COPY text, as an SQL literal. */
+export const nullText = quoteMyLiteral('\\N');
+export const tab = quoteMyLiteral('\t');
 
 /** PostgreSQL's COPY text escaping as nested REPLACEs (backslash first). Literals carry the raw control characters. */
 function escapeSql(expression: string): string {

@@ -1,6 +1,6 @@
 import type { Column } from '../../core/schema.js';
 import { quoteMy, quoteMyLiteral } from './ddl.js';
-import { shortColumnText } from './export.js';
+import { nullText, shortColumnText, tab } from './export.js';
 
 /**
  * The reconcile digest computed by MariaDB itself, as src/engine/postgres/row-digest.ts does
@@ -15,7 +15,6 @@ import { shortColumnText } from './export.js';
  * sum instead, far beyond what any table's CRCs add up to, and such a table is read back and
  * hashed here instead ({@link digestOverflowed}).
  */
-const nullText = quoteMyLiteral('\\N');
 const overflowMark = 10n ** 30n;
 
 /**
@@ -45,7 +44,7 @@ function columnText(column: Column): string {
 
 /** One row, `n` (rows) and `total` (the sum of the rows' CRC-32s, a decimal), of the rows of `table` that `where` selects, or all. */
 export function rowDigestSql(table: string, columns: readonly Column[], where?: string): string {
-  const line = `CONCAT_WS(${quoteMyLiteral('\t')}, ${columns.map(columnText).join(', ')})`;
+  const line = `CONCAT_WS(${tab}, ${columns.map(columnText).join(', ')})`;
   return `SELECT CAST(COUNT(*) AS CHAR) AS n, CAST(COALESCE(SUM(IFNULL(CRC32(${line}), ${overflowMark})), 0) AS CHAR) AS total FROM ${quoteMy(table)}${where ? ` WHERE ${where}` : ''}`;
 }
 
