@@ -15,7 +15,7 @@ import type { GenerationReport } from '../src/platform/generator/run.js';
 import { referenceManifest } from '../src/platform/manifest.js';
 import { accountFilesDir, takeSnapshot } from '../src/platform/snapshot.js';
 import { readProfile, summarise, type ProfileSummary } from './cpuprofile.js';
-import { mb, output, round, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
+import { cliNodeFlags, mb, output, round, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
 
 /**
  * The build benchmark: one account (acme, tenant 1, the largest) moved out of a reference
@@ -66,6 +66,7 @@ const account = 'https://acme.cloud.example';
 const night = '2026-11-24';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'dist', 'cli', 'main.js');
+const cliFlags = await cliNodeFlags(cli);
 const runId = `repat_bench_${process.pid}_${Date.now().toString(36)}`;
 /** The session settings the engine's PostgreSQL connections use (src/engine/postgres/client.ts). */
 const pgOptions = ['TimeZone=UTC', 'DateStyle=ISO,YMD', 'IntervalStyle=postgres', 'extra_float_digits=3', 'bytea_output=hex', 'synchronize_seqscans=off', 'max_parallel_workers_per_gather=0']
@@ -290,7 +291,7 @@ async function ourBuild(cloud: Cloud, name: string, profile = false): Promise<Ou
   const out = path.join(scratch, `${cloud.label}-${name}-archive`);
   const profileDir = path.join(scratch, `${cloud.label}-${name}-profile`);
   const events: { at: number; event: { type: string; table?: string; rows?: number; bytes?: number } }[] = [];
-  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const nodeArgs = [...cliFlags, ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
   const { result: run, cpu } = await watched(server, cloud.snapshotDb, () =>
     timed(process.execPath, [...nodeArgs, cli, 'build', '--account', account, '--snapshot', night, '--out', out, '--json'], path.join(scratch, 'time.txt'), {
       env: { ...process.env, REPATRIATE_HOME: cloud.home },
@@ -413,7 +414,7 @@ const rate = (bytes: number, seconds: number): string => `${formatBytes(bytes / 
 try {
   await mkdir(scratch, { recursive: true });
   const source = await sourceState();
-  log(`scratch ${scratch}, databases ${runId}_*, CLI ${cli} (commit ${source.commit.slice(0, 12)}, ${source.changedFiles} changed files in the work tree)`);
+  log(`scratch ${scratch}, databases ${runId}_*, CLI node ${[...cliFlags, cli].join(' ')} (commit ${source.commit.slice(0, 12)}, ${source.changedFiles} changed files in the work tree)`);
 
   // ---- cloud x1
   const a = await makeCloud('x1', baseTenants);

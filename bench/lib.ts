@@ -10,6 +10,16 @@ import type { Progress } from '../src/core/progress.js';
  * GNU time), CPU sampling of the machine and of the PostgreSQL backends serving one database.
  */
 
+/**
+ * The node flags on the CLI's `#!` line (src/cli/main.ts), so that a benchmark runs the CLI as
+ * `npx repatriate` does, not as a bare `node main.js`.
+ */
+export async function cliNodeFlags(cli: string): Promise<string[]> {
+  const [first = ''] = (await readFile(cli, 'utf8')).split('\n', 1);
+  const flags = /^#!\/usr\/bin\/env -S node (.*)$/.exec(first)?.[1];
+  return flags ? flags.split(/\s+/).filter(Boolean) : [];
+}
+
 export interface Timed {
   readonly seconds: number;
   /** From GNU time: user and system CPU seconds of the child and its waited-for children, peak RSS of the largest. */

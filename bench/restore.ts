@@ -14,7 +14,7 @@ import { cloudPaths, initCloud } from '../src/platform/cloud.js';
 import { tenantWeights } from '../src/platform/generator/plan.js';
 import { referenceManifest } from '../src/platform/manifest.js';
 import { takeSnapshot } from '../src/platform/snapshot.js';
-import { mb, output, round, shellQuote, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
+import { cliNodeFlags, mb, output, round, shellQuote, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
 
 /**
  * The restore benchmark: acme (tenant 1, the largest account of a reference cloud on the local
@@ -72,6 +72,7 @@ const account = 'https://acme.cloud.example';
 const night = '2026-11-24';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'dist', 'cli', 'main.js');
+const cliFlags = await cliNodeFlags(cli);
 const runId = `repat_rbench_${process.pid}_${Date.now().toString(36)}`;
 
 const started = Date.now();
@@ -182,7 +183,7 @@ async function buildArchive(cloud: Cloud): Promise<Built> {
   if (args.password === 'file') await writeFile(passwordFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
   const env = { ...process.env, REPATRIATE_HOME: cloud.home };
   const passwordArgs = args.password === 'file' ? ['--password-file', passwordFile] : [];
-  const run = await timed(process.execPath, [cli, 'build', '--account', account, '--snapshot', night, '--out', archive, ...passwordArgs, '--json'], path.join(scratch, 'time.txt'), { env });
+  const run = await timed(process.execPath, [...cliFlags, cli, 'build', '--account', account, '--snapshot', night, '--out', archive, ...passwordArgs, '--json'], path.join(scratch, 'time.txt'), { env });
   const result = JSON.parse(run.stdout) as { bytes: number; tables: Record<string, number>; passwordFile: string | null };
   if (args.password === 'generated') passwordFile = result.passwordFile!;
   const issued = JSON.parse(await output(process.execPath, [cli, 'license', 'issue', '--edition', 'enterprise', '--seats', '100000', '--until', '2099-12-31', '--json'], env)) as { key: string };
@@ -295,7 +296,7 @@ async function ourRestore(label: string, built: Built, home: string, db: string,
   const statements: Promise<Record<string, number>>[] = [];
   const events: { at: number; event: { type: string; table?: string; rows?: number } }[] = [];
   const { result: run, cpu } = await watched(server, watchDb, () =>
-    timed(process.execPath, [cli, 'restore', built.archive, '--license', built.license, '--password-file', built.passwordFile, '--db', db, '--data-dir', dataDir, '--json'], path.join(scratch, 'time.txt'), {
+    timed(process.execPath, [...cliFlags, cli, 'restore', built.archive, '--license', built.license, '--password-file', built.passwordFile, '--db', db, '--data-dir', dataDir, '--json'], path.join(scratch, 'time.txt'), {
       env: { ...process.env, REPATRIATE_HOME: home },
       onStderrLine: (line, at) => {
         try {
@@ -336,7 +337,7 @@ const busy = (c: CpuReport): string => `${Math.round(c.machineBusy * 100)}%`;
 
 try {
   await mkdir(scratch, { recursive: true });
-  log(`scratch ${scratch}, databases ${runId}_* (PostgreSQL ${new URL(server).host}, MariaDB ${mysqlUrl.host}), CLI ${cli}`);
+  log(`scratch ${scratch}, databases ${runId}_* (PostgreSQL ${new URL(server).host}, MariaDB ${mysqlUrl.host}), CLI node ${[...cliFlags, cli].join(' ')}`);
 
   const cloud = await makeCloud();
   log('building acme\'s archive (not timed) and issuing a license');

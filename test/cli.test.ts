@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { chmod, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupDatabases, removeDir, root, runCli, scratchDatabase, tempDir } from './helpers.js';
@@ -34,6 +35,21 @@ describe('repatriate CLI', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(stderr, '');
     assert.equal(code, 0);
+  });
+
+  test('the CLI runs as npx runs it: straight from its file, through its #! line with node\'s heap flags', async () => {
+    const cli = path.join(root, 'dist/cli/main.js');
+    const [shebang] = (await readFile(cli, 'utf8')).split('\n', 1);
+    assert.match(shebang!, /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+ --initial-old-space-size=\d+$/);
+    // npm makes a package's bin executable when it links it; so does this test.
+    await chmod(cli, 0o755);
+    const child = spawn(cli, ['--version'], { env: { ...process.env, REPATRIATE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, output);
+    assert.match(output, /^\d+\.\d+\.\d+\n$/);
   });
 
   test('bad option values are refused before anything is written, with exit code 2', async () => {
