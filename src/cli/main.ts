@@ -6,10 +6,10 @@ import { reportError } from './output.js';
 // The heap flags above: a build or restore streams gigabytes through short-lived buffers kept
 // outside V8's heap, while its own objects stay near 20 MB. V8 sized its limits by that small
 // heap, so those buffers set off a full collection every 20 MB or so (70–100 in a restore of
-// a 1 GB account, 2 s of CPU), and young generations of up to 32 MB held a build's peak
-// memory near 256 MB. With 8 MB young generations and 64 MB of old generation before the
-// first full collection, that restore into PostgreSQL took 6.5 instead of 8.5 s of CPU and
-// 17.7 instead of 18.9 s (peak 218 MB), and a build's peak fell (docs/restore.md, bench/).
+// a 1 GB account, 2 s of CPU), and young generations of up to 32 MB put a build's peak memory
+// at 241–261 MB. With 8 MB young generations and 64 MB of old generation before the first
+// full collection, that restore into PostgreSQL took 6.5 instead of 8.5 s of CPU and 17.7
+// instead of 18.9 s (peak 218 MB), and the build peaked at 242 MB (docs/restore.md, bench/).
 
 // A reader that stops early (`repatriate --help | head`) closes the pipe: stop quietly, as Unix tools do.
 for (const stream of [process.stdout, process.stderr]) {
