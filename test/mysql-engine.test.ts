@@ -94,13 +94,37 @@ const kindsRows = [
 const kindsText = kindsRows.map((r) => r.join('\t')).join('\n') + '\n';
 const childText = '1\t1\tslug-a\n2\t\\N\tslug-a \n3\t0\t' + 'x'.repeat(1000) + '\n';
 
-test('B5 MariaDB round trip keeps text, numerics, timestamps, binaries and JSON exact', async () => {
+/** Identity, boolean and UTC timestamps without a bytea: into MariaDB, with the rewrite in place, a LOAD DATA without any SET clause. */
+const stamps: Table = {
+  name: 'stamps',
+  module: 'main',
+  columns: [
+    { name: 'id', type: int64(), nullable: false, identity: true },
+    { name: 'flag', type: bool(), nullable: true },
+    { name: 'at', type: timestamptz(), nullable: true },
+  ],
+  primaryKey: ['id'],
+  indexes: [],
+  foreignKeys: [],
+};
+const stampsText = '0\tt\t2019-01-27 16:21:17+00\n7\tf\t\\N\n8\t\\N\t1970-01-01 00:00:00.000001+00\n9\tt\t9999-12-31 23:59:59.999999+00\n';
+
+for (const convertInPlace of [false, true]) test(`B5 MariaDB round trip keeps text, numerics, timestamps, binaries and JSON exact (booleans and UTC timestamps ${convertInPlace ? 'rewritten in place' : 'converted by the server'})`, async () => {
   const database = await newDatabase();
   await db.exec(createTableSql(kinds, database, db.capabilities));
   await db.exec(createTableSql(child, database, db.capabilities));
-  const loaded = await db.loadCopyText(database, 'kinds', kinds.columns, chunked(kindsText));
+  await db.exec(createTableSql(stamps, database, db.capabilities));
+  const loaded = await db.loadCopyText(database, 'kinds', kinds.columns, chunked(kindsText), { convertInPlace });
   assert.equal(loaded, kindsRows.length);
-  assert.equal(await db.loadCopyText(database, 'child', child.columns, chunked(childText, 64)), 3);
+  assert.equal(await db.loadCopyText(database, 'child', child.columns, chunked(childText, 64), { convertInPlace }), 3);
+  assert.equal(await db.loadCopyText(database, 'stamps', stamps.columns, chunked(stampsText, 5), { convertInPlace }), 4);
+  // Id 0 stays 0 (NO_AUTO_VALUE_ON_ZERO), the timestamp is the UTC one to the microsecond, NULLs stay NULL.
+  const stamped = await db.query<{ id: string; flag: number | null; at: string | null }>(`SELECT CAST(id AS CHAR) AS id, flag, CAST(at AS CHAR) AS at FROM ${quoteMy(database)}.stamps ORDER BY id`);
+  assert.deepEqual(
+    stamped.map((r) => [r.id, r.flag === null ? null : Number(r.flag), r.at]),
+    [['0', 1, '2019-01-27 16:21:17.000000'], ['7', 0, null], ['8', null, '1970-01-01 00:00:00.000001'], ['9', 1, '9999-12-31 23:59:59.999999']],
+  );
+  assert.deepEqual(sortLines(await collect(db.tableRows(database, 'stamps'))), sortLines(stampsText));
 
   // Values as MariaDB holds them (not only as they come back).
   const [row] = await db.query<Record<string, unknown>>(

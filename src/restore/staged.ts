@@ -231,7 +231,8 @@ export async function mysqlStaged(clients: readonly MysqlClient[]): Promise<Stag
     createStaging: () => client.exec(myDdl.createDatabaseSql(staging, caps)),
     createTable: (table) => client.exec(myDdl.createTableSql(table, staging, caps)),
     async load(table, rows, firstRow, lane) {
-      await clients[lane]!.loadCopyText(staging, table.name, table.columns, rows, { firstRow });
+      // The rows are the lane decoder's own buffers, digested before they arrive here.
+      await clients[lane]!.loadCopyText(staging, table.name, table.columns, rows, { firstRow, convertInPlace: caps.flavor === 'mariadb' });
     },
     async finish(s, rows) {
       const tables = largestFirst(s, rows);

@@ -276,11 +276,15 @@ export function fieldFits(column: Column, data: Uint8Array, start: number, end: 
   }
 }
 
-/** True when every field of the line [start, end) (without its LF) certainly fits its column. */
-export function lineFits(columns: readonly Column[], data: Uint8Array, start: number, end: number): boolean {
+/**
+ * True when every field of the line [start, end) (without its LF) certainly fits its column.
+ * `starts` receives the first byte of each field the walk reached (column i's at starts[i]).
+ */
+export function lineFits(columns: readonly Column[], data: Uint8Array, start: number, end: number, starts?: Int32Array): boolean {
   let fieldStart = start;
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
+    if (starts) starts[i] = fieldStart;
     let fieldEnd = end;
     if (i < columns.length - 1) {
       fieldEnd = data.indexOf(0x09, fieldStart);
@@ -299,7 +303,15 @@ export function lineFits(columns: readonly Column[], data: Uint8Array, start: nu
   return true;
 }
 
-/** The problems of the line [start, end) of `data`: none when its bytes prove it fits, else what the exact check finds. */
-export function problemsInLine(table: string, columns: readonly Column[], data: Buffer, start: number, end: number, row: number): readonly ValueProblem[] {
-  return lineFits(columns, data, start, end) ? none : lineProblems(table, columns, data.toString('utf8', start, end), row);
+/**
+ * The problems of the line [start, end) of `data`: none when its bytes prove it fits, else what
+ * the exact check finds. A line without problems leaves each field's first byte in `starts`.
+ */
+export function problemsInLine(table: string, columns: readonly Column[], data: Buffer, start: number, end: number, row: number, starts?: Int32Array): readonly ValueProblem[] {
+  if (lineFits(columns, data, start, end, starts)) return none;
+  const problems = lineProblems(table, columns, data.toString('utf8', start, end), row);
+  if (problems.length === 0 && starts) {
+    for (let i = 0, at = start; i < columns.length; i++, at = data.indexOf(0x09, at) + 1) starts[i] = at;
+  }
+  return problems;
 }
