@@ -73,8 +73,12 @@ async function startProxy(port: string, plan: (connection: number, sentSoFar: nu
   };
 }
 
+/** Folders of the password files below, removed after the suite. */
+const secretDirs: string[] = [];
+
 async function secretFile(text: string): Promise<string> {
   const dir = await tempDir('secret');
+  secretDirs.push(dir);
   const file = path.join(dir, 'secret.txt');
   await writeFile(file, text + '\n', { mode: 0o600 });
   return file;
@@ -173,6 +177,7 @@ after(async () => {
   await desk?.close();
   await cleanupStores();
   await removeDir(home);
+  for (const dir of secretDirs) await removeDir(dir);
 });
 
 describe('desk builds on the embedded store', () => {
