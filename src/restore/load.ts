@@ -68,18 +68,19 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 async function heldPart(stream: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
   // Held as the pieces it was decrypted in: one more copy of every part (a concat) was 0.5 GB
   // more for the garbage collector in a 1 GB account's restore.
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
+  const chunks = await memberChunks(stream);
   return (async function* () {
     yield* chunks;
   })();
 }
 
-async function wholeMember(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+async function memberChunks(stream: AsyncIterable<Buffer>): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return chunks;
 }
+
+const wholeMember = async (stream: AsyncIterable<Buffer>): Promise<Buffer> => Buffer.concat(await memberChunks(stream));
 
 export interface LoadOptions {
   readonly onEvent?: (event: LoadEvent) => void;
