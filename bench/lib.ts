@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { openPostgres } from '../src/engine/postgres/client.js';
 import { withDatabase } from '../src/engine/postgres/admin.js';
 import type { Progress } from '../src/core/progress.js';
@@ -118,9 +119,14 @@ async function machineTicks(): Promise<{ busy: number; total: number }> {
 
 /**
  * Waits until the machine is quiet (another user's tests or the kernel flushing a freshly copied
- * database would skew a measurement): busy below `threshold` of all cores over 3 s.
+ * database would skew a measurement): the page cache's dirty pages written out (`sync`), then
+ * busy below `threshold` of all cores over 3 s. Without the `sync`, the gigabytes an earlier step
+ * wrote went to disk during the next measurement: the restore benchmark's run into MariaDB,
+ * right after the two PostgreSQL restores, took 54.5 s without it and 38.6 s with it (disk
+ * waits count as idle here, so the busy check alone did not wait for them).
  */
 export async function waitQuiet(log: (message: string) => void, threshold = 0.15, maxSeconds = 900): Promise<number> {
+  await promisify(execFile)('sync');
   const started = Date.now();
   let told = 0;
   for (;;) {
