@@ -74,7 +74,9 @@ describe('build', () => {
         assert.equal(built.code, 0, built.stderr);
         const members = await readArchive(out, { passphrase: 'correct horse battery staple 42' });
         const schema = JSON.parse(members.get('schema.json')!.toString()) as Schema;
-        const contents = JSON.parse(members.get('contents.json')!.toString()) as { tables: Record<string, number> };
+        const contents = JSON.parse(members.get('contents.json')!.toString()) as { tables: Record<string, number>; members: { name: string; rowHash?: string }[] };
+        const parts = contents.members.filter((m) => m.name.startsWith('tables/'));
+        assert.ok(parts.length > 0 && parts.every((m) => /^[0-9a-f]{16}$/.test(m.rowHash ?? '')), 'R3 every table part carries the record hash sum the cloud computed');
         const truth = await groundTruth(home, schema);
         let checkedTables = 0;
         for (const target of schema.tables) {

@@ -55,6 +55,19 @@ for (const placement of placements) for (const hash of ['lookup3', 'crc32'] as c
   }
 });
 
+for (const placement of placements) test(`R3 a part decoded on the ${placement} thread for a target that compares record hashes has its rows counted, not digested, wherever chunks end`, async () => {
+  const decoder = laneDecoder(placement, 'rows');
+  try {
+    for (const [text, rows] of [[rowsText(9_000), 9_000], [Buffer.from('a\nb'), 2], [Buffer.from('x\n'), 1], [Buffer.alloc(0), 0]] as const) {
+      const decoding = decoder.decode(chunked(zstd(text), 7_001));
+      assert.ok((await readAll(decoding.text())).equals(text));
+      assert.deepEqual(decoding.result(), { rows, digest: '0'.repeat(16) });
+    }
+  } finally {
+    await decoder.close();
+  }
+});
+
 for (const placement of placements) test(`R4 a damaged or cut frame fails its part with a clear message; the lane's ${placement}-thread decoder decodes the next part`, async () => {
   const decoder = laneDecoder(placement, 'lookup3');
   try {

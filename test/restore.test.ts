@@ -4,7 +4,7 @@ import { cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ArchiveWriter } from '../src/archive/writer.js';
-import { contentsName, tableOfPart, type ArchiveIndex } from '../src/archive/format.js';
+import { contentsName, tableOfPart, type ArchiveIndex, type Contents } from '../src/archive/format.js';
 import { readIndex, readVolume } from '../src/archive/reader.js';
 import { writeSignedIndex } from '../src/build/build.js';
 import { loadOrCreateSigningKey } from '../src/core/keystore.js';
@@ -129,6 +129,7 @@ describe('restore', () => {
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
     assert.equal(report.reconcile.ok, true);
+    assert.equal(report.reconcile.checksum, 'record hash', "PostgreSQL's record hashes against the cloud's in contents.json");
     assert.ok(report.reconcile.tables.every((t: { rows: number; expectedRows: number; digestMatches: boolean }) => t.rows === t.expectedRows && t.digestMatches));
     assert.ok(report.reconcile.files.expected > 60 && report.reconcile.files.matching === report.reconcile.files.expected);
     assert.ok((await readdir(path.join(dataDir, 'upload'))).length > 0, 'public files (R3)');
@@ -152,6 +153,7 @@ describe('restore', () => {
     const result = await runCli(restoreArgs(path.join(dir, 'db'), path.join(dir, 'data')), f.home);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).reconcile.ok, true);
+    assert.equal(JSON.parse(result.stdout).reconcile.checksum, 'record hash');
     const db = await openPglite(path.join(dir, 'db'));
     try {
       await assertRoundTrip(f.home, db);
@@ -167,6 +169,7 @@ describe('restore', () => {
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
     assert.equal(report.reconcile.ok, true, "row counts and the server's own digests equal the archive's");
+    assert.equal(report.reconcile.checksum, 'row text', 'MariaDB computes no record hashes');
     assert.equal(report.environment.engine, 'mysql');
     const schema = JSON.parse(await readFile(path.join(dataDir, '.repatriate', 'schema.json'), 'utf8')) as Schema;
     const target = await openTarget({ engine: 'mysql', url: `mysql://root@127.0.0.1:3306/${database}` }, 2);
@@ -354,18 +357,45 @@ describe('restore', () => {
     }
   });
 
+  /** The archive's members in order, contents.json apart. */
+  async function archiveMembers(): Promise<{ index: ArchiveIndex; members: { name: string; body: Buffer }[]; contents: Contents }> {
+    const index = JSON.parse(await readFile(path.join(f.archive, 'index.json'), 'utf8')) as ArchiveIndex;
+    const members: { name: string; body: Buffer }[] = [];
+    let contents: Contents | undefined;
+    for (const volume of index.volumes) {
+      for await (const member of readVolume(path.join(f.archive, volume.name), { passphrase: password })) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of member.stream) chunks.push(chunk);
+        if (member.name === contentsName) contents = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Contents;
+        else members.push({ name: member.name, body: Buffer.concat(chunks) });
+      }
+    }
+    return { index, members, contents: contents! };
+  }
+
+  test('R3 R4 an archive whose header announces record hashes that contents.json does not hold is refused; the target stays empty', async () => {
+    await refused('no-row-hashes', async ({ url, dataDir }) => {
+      // The same members re-encrypted and signed by the vendor, the parts with their rows but without their record hashes.
+      const { index, members, contents } = await archiveMembers();
+      assert.ok(contents.members.some((m) => m.rowHash), 'the archive carries record hashes');
+      const copy = path.join(f.home, 'no-row-hashes-archive');
+      await mkdir(copy);
+      const writer = new ArchiveWriter({ dir: copy, archiveId: index.archiveId, encryption: { kind: 'passphrase', passphrase: password, scryptLogN: 10 }, volumeSize: 1 << 30, mtime: new Date(0) });
+      for (const m of members) {
+        const entry = contents.members.find((e) => e.name === m.name)!;
+        if (entry.rows === undefined) await writer.addBuffer(m.name, m.body);
+        else await writer.addStream(m.name, m.body.length, (async function* () { yield m.body; })(), { rows: entry.rows, raw: entry.raw ?? 0 });
+      }
+      const { volumes } = await writer.close(contents.tables);
+      await writeSignedIndex(copy, { archiveId: index.archiveId, createdAt: index.createdAt, retentionDays: 14, encryption: 'passphrase', volumes, sizes: index.sizes, signingKey: await loadOrCreateSigningKey(path.join(f.home, 'vendor')) });
+      return restoreArgs(url, dataDir, [], copy);
+    }, 12, /header\.json says the table parts carry record hashes, but contents\.json lists none/);
+  });
+
   test('R4 a signed archive whose table part follows the files is refused; the target stays empty', async () => {
     await refused('reordered', async ({ url, dataDir }) => {
       // The same members, re-encrypted and signed by the vendor, with the last table part moved after the first file.
-      const index = JSON.parse(await readFile(path.join(f.archive, 'index.json'), 'utf8')) as ArchiveIndex;
-      const members: { name: string; body: Buffer }[] = [];
-      for (const volume of index.volumes) {
-        for await (const member of readVolume(path.join(f.archive, volume.name), { passphrase: password })) {
-          const chunks: Buffer[] = [];
-          for await (const chunk of member.stream) chunks.push(chunk);
-          if (member.name !== contentsName) members.push({ name: member.name, body: Buffer.concat(chunks) });
-        }
-      }
+      const { index, members } = await archiveMembers();
       const lastPart = members.findLastIndex((m) => tableOfPart(m.name) !== undefined);
       const firstFile = members.findIndex((m) => m.name.startsWith('files/'));
       assert.ok(lastPart > 0 && firstFile > lastPart, 'the archive holds table parts, then files');

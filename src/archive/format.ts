@@ -67,6 +67,11 @@ export const contentsEntrySchema = z.strictObject({
   rows: z.number().int().nonnegative().optional(),
   /** Bytes of a table part before compression. */
   raw: z.number().int().nonnegative().optional(),
+  /**
+   * A table part's rows' record hashes summed modulo 2^64, 16 hex digits, when the source
+   * computed them (PostgreSQL and PGlite clouds; src/engine/postgres/record-hash.ts).
+   */
+  rowHash: z.string().regex(/^[0-9a-f]{16}$/).optional(),
 });
 export type ContentsEntry = z.infer<typeof contentsEntrySchema>;
 

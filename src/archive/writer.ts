@@ -33,6 +33,7 @@ export function tarFootprint(name: string, size: number): number {
 export interface TablePartInfo {
   readonly rows: number;
   readonly raw: number;
+  readonly rowHash?: string;
 }
 
 export class ArchiveWriter {

@@ -18,7 +18,7 @@ import { classify, type ExcludedCount, type MigrationPlan } from '../manifest/pl
 import type { Manifest } from '../manifest/schema.js';
 import { journalName, readJournal, removeJournal, writeJournal, type Journal } from './journal.js';
 import { findKernelRelease, readReleaseSchema, updateFeedPath, type KernelRelease } from './kernel.js';
-import { compressedParts, type CompressedPart } from './parts.js';
+import { exportedParts, partInfo, type CompressedPart } from './parts.js';
 
 /**
  * Builds the archive of one account from a snapshot: header, on-premise schema, the account's
@@ -231,9 +231,11 @@ async function prepareOutput(request: BuildRequest, prepared: Preparation): Prom
 
 /**
  * The members every archive begins with: header.json (no archive id or build time: like every
- * member it depends only on the snapshot and the request) and schema.json.
+ * member it depends only on the snapshot and the request) and schema.json. `rowHashes` in the
+ * header tells a restore before it loads that every table part will carry its record hash
+ * sum (parts.ts), so it need not digest the rows itself.
  */
-export function headMembers(request: Pick<BuildRequest, 'manifest' | 'snapshot'>, prepared: Preparation): { name: string; body: Buffer }[] {
+export function headMembers(request: Pick<BuildRequest, 'manifest' | 'snapshot' | 'db'>, prepared: Preparation): { name: string; body: Buffer }[] {
   const { account, schema, kernel } = prepared;
   const header = {
     format: formatVersion,
@@ -241,6 +243,7 @@ export function headMembers(request: Pick<BuildRequest, 'manifest' | 'snapshot'>
     account: { address: account.address, id: account.id },
     snapshot: request.snapshot,
     source: prepared.engine,
+    rowHashes: request.db.exportRowsWithHash !== undefined,
     release: kernel.version,
     modules: prepared.modules,
     users: { active: prepared.users.active, countsAsActive: request.manifest.users.active, byKind: prepared.users.byKind },
@@ -370,7 +373,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       }
       const query = entry.query;
       producers.push(async function* (lane) {
-        for await (const part of compressedParts(readers[lane]!.exportRows(query), request.partBytes)) yield { table, part };
+        for await (const part of exportedParts(readers[lane]!, query, entry.target.columns, request.partBytes)) yield { table, part };
       });
     }
 
@@ -387,7 +390,7 @@ export async function build(request: BuildRequest, prepared: Preparation): Promi
       progressOf.set(table, progress);
       // A resumed table is read again from its start; the parts already in complete volumes are not written twice.
       if (!skip()) {
-        await writer.addStream(tablePartName(table, progress.part), part.size, (async function* () { yield* part.chunks; })(), { rows: part.rows, raw: part.raw });
+        await writer.addStream(tablePartName(table, progress.part), part.size, (async function* () { yield* part.chunks; })(), partInfo(part));
       }
       rows[table]! += part.rows;
       progress.bytes += part.size;

@@ -1,3 +1,6 @@
+import type { Column } from '../core/schema.js';
+import { Sum64 } from '../core/sum64.js';
+import type { RowQuery, SqlClient } from '../engine/types.js';
 import { compressorPool, type WorkerCompression } from './compressor-pool.js';
 
 /**
@@ -11,6 +14,14 @@ export interface CompressedPart {
   readonly rows: number;
   /** Bytes of COPY text before compression. */
   readonly raw: number;
+  /** The sum of its rows' record hashes, when the source gave them (src/engine/postgres/record-hash.ts). */
+  readonly rowHash?: string;
+}
+
+/** Rows of COPY text; with `hashes`, each row's record hash as two halves, [high, low] per row in order. */
+export interface RowChunk {
+  readonly data: Uint8Array;
+  readonly hashes?: readonly number[];
 }
 
 export const zstdLevel = 3;
@@ -33,6 +44,7 @@ function countRows(chunk: Uint8Array, from: number, to: number): number {
 class PartCompressor {
   raw = 0;
   rows = 0;
+  hashes: Sum64 | undefined;
 
   private constructor(private readonly compression: WorkerCompression) {}
 
@@ -40,15 +52,21 @@ class PartCompressor {
     return new PartCompressor(await compressorPool.start(zstdLevel));
   }
 
-  async write(data: Uint8Array, rows: number): Promise<void> {
+  /** Writes `rows` whole rows; `hashes` holds theirs from index `from` on. */
+  async write(data: Uint8Array, rows: number, hashes?: readonly number[], from = 0): Promise<void> {
     this.raw += data.length;
     this.rows += rows;
+    if (hashes) {
+      this.hashes ??= new Sum64();
+      for (let i = 2 * from; i < 2 * (from + rows); i += 2) this.hashes.add(hashes[i]!, hashes[i + 1]!);
+    }
     await this.compression.write(data);
   }
 
   async finish(): Promise<CompressedPart> {
     const chunks = await this.compression.finish();
-    return { chunks, size: chunks.reduce((sum, c) => sum + c.length, 0), rows: this.rows, raw: this.raw };
+    const part = { chunks, size: chunks.reduce((sum, c) => sum + c.length, 0), rows: this.rows, raw: this.raw };
+    return this.hashes ? { ...part, rowHash: this.hashes.hex() } : part;
   }
 
   abandon(): void {
@@ -56,24 +74,32 @@ class PartCompressor {
   }
 }
 
-export async function* compressedParts(rows: AsyncIterable<Uint8Array>, partBytes: number): AsyncGenerator<CompressedPart> {
+export async function* compressedParts(rows: AsyncIterable<Uint8Array | RowChunk>, partBytes: number): AsyncGenerator<CompressedPart> {
   let part: PartCompressor | undefined = await PartCompressor.start();
   try {
-    for await (const chunk of rows) {
+    for await (const piece of rows) {
+      const { data: chunk, hashes } = piece instanceof Uint8Array ? { data: piece, hashes: undefined } : piece;
       let offset = 0;
+      /** Rows of this chunk written so far: where its hashes go on. */
+      let rowsBefore = 0;
+      const write = async (to: number): Promise<void> => {
+        const count = countRows(chunk, offset, to);
+        await part!.write(chunk.subarray(offset, to), count, hashes, rowsBefore);
+        rowsBefore += count;
+      };
       while (offset < chunk.length) {
         const room = partBytes - part.raw;
         if (chunk.length - offset < room) {
-          await part.write(chunk.subarray(offset), countRows(chunk, offset, chunk.length));
+          await write(chunk.length);
           break;
         }
         // The part is full within this chunk: cut after the first row end at or past the limit.
         const cut = chunk.indexOf(10, offset + Math.max(room, 1) - 1);
         if (cut === -1) {
-          await part.write(chunk.subarray(offset), countRows(chunk, offset, chunk.length));
+          await write(chunk.length);
           break;
         }
-        await part.write(chunk.subarray(offset, cut + 1), countRows(chunk, offset, cut + 1));
+        await write(cut + 1);
         const full: CompressedPart = await part.finish();
         part = undefined;
         yield full;
@@ -87,4 +113,54 @@ export async function* compressedParts(rows: AsyncIterable<Uint8Array>, partByte
   } finally {
     part?.abandon();
   }
+}
+
+/**
+ * A table's rows from the source, cut into compressed parts. Where the source computes record
+ * hashes (PostgreSQL, PGlite), each row's comes with it and each part carries their sum.
+ */
+export function exportedParts(db: SqlClient, query: RowQuery, columns: readonly Column[], partBytes: number): AsyncGenerator<CompressedPart> {
+  return compressedParts(db.exportRowsWithHash ? withoutRecordHashes(db.exportRowsWithHash(query, columns)) : db.exportRows(query), partBytes);
+}
+
+/** What contents.json records of a part besides its name, size and hash. */
+export function partInfo(part: CompressedPart): { rows: number; raw: number; rowHash?: string } {
+  return { rows: part.rows, raw: part.raw, ...(part.rowHash ? { rowHash: part.rowHash } : {}) };
+}
+
+function decimal(data: Buffer, from: number, to: number): number {
+  let i = from;
+  const negative = data[i] === 0x2d;
+  if (negative) i++;
+  let value = 0;
+  for (; i < to; i++) value = value * 10 + data[i]! - 0x30;
+  return negative ? -value : value;
+}
+
+/**
+ * The rows of an export with record hashes (SqlClient#exportRowsWithHash), each without its
+ * last two fields (the halves of its record hash), which come beside them. Rows are moved
+ * together in a buffer of this function's own; a row split between chunks waits for its end.
+ */
+export async function* withoutRecordHashes(rows: AsyncIterable<Uint8Array>): AsyncGenerator<RowChunk> {
+  let carry: Buffer | undefined;
+  for await (const chunk of rows) {
+    const data = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+    const hashes: number[] = [];
+    let kept = 0;
+    let start = 0;
+    for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
+      const lowAt = data.lastIndexOf(9, end - 1);
+      const highAt = lowAt > start ? data.lastIndexOf(9, lowAt - 1) : -1;
+      if (highAt < start) throw new Error('an exported row has no record hash after its values');
+      hashes.push(decimal(data, highAt + 1, lowAt), decimal(data, lowAt + 1, end));
+      data.copyWithin(kept, start, highAt);
+      kept += highAt - start;
+      data[kept++] = 10;
+      start = end + 1;
+    }
+    carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
+    if (kept > 0) yield { data: data.subarray(0, kept), hashes };
+  }
+  if (carry) throw new Error('the export ended inside a row');
 }

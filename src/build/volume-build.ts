@@ -7,7 +7,7 @@ import type { SigningKey } from '../core/signing.js';
 import type { SqlClient } from '../engine/types.js';
 import type { Manifest } from '../manifest/schema.js';
 import { exclusionLedger, headMembers, kernelFiles, listFiles, sourceFiles, writeSignedIndex, type Preparation } from './build.js';
-import { compressedParts } from './parts.js';
+import { exportedParts, partInfo } from './parts.js';
 import type { Unit } from './units.js';
 
 /**
@@ -55,10 +55,10 @@ export async function writeGroupVolume(input: VolumeJobInput, prepared: Preparat
         tables[unit.table] = 0;
         if (!entry.query) continue;
         let part = 0;
-        for await (const compressed of prefetch(compressedParts(input.db.exportRows(entry.query), input.partBytes))) {
+        for await (const compressed of prefetch(exportedParts(input.db, entry.query, entry.target.columns, input.partBytes))) {
           tables[unit.table]! += compressed.rows;
           sizes.rows += compressed.raw;
-          await writer.addStream(tablePartName(unit.table, part++), compressed.size, (async function* () { yield* compressed.chunks; })(), { rows: compressed.rows, raw: compressed.raw });
+          await writer.addStream(tablePartName(unit.table, part++), compressed.size, (async function* () { yield* compressed.chunks; })(), partInfo(compressed));
           input.onBytes?.(compressed.raw);
         }
       } else if (unit.kind === 'files') {

@@ -2,6 +2,8 @@
  * What the rest of repatriate needs from a database connection. Each engine folder implements
  * it with its own driver; callers never see driver types.
  */
+import type { Column } from '../core/schema.js';
+
 export type EngineName = 'postgres' | 'pglite' | 'mysql';
 
 export interface SqlClient {
@@ -21,6 +23,12 @@ export interface SqlClient {
    * driving table, with memory bounded whatever the table's size.
    */
   exportRows(query: RowQuery): AsyncIterable<Uint8Array>;
+  /**
+   * As {@link exportRows}, each row followed by two more fields: the high (signed) and low
+   * 32 bits of its record hash as `columns` types it (src/engine/postgres/record-hash.ts).
+   * PostgreSQL and PGlite only.
+   */
+  exportRowsWithHash?(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 

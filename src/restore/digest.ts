@@ -31,6 +31,9 @@ import { crc32 } from 'node:zlib';
  */
 export type RowHash = 'lookup3' | 'crc32';
 
+/** What a load's decoders take of each part: the digest with a row hash, or only the count ('rows', when contents.json brings record hashes). */
+export type PartDigest = RowHash | 'rows';
+
 const two32 = 4294967296;
 const backslash = 0x5c;
 
@@ -60,12 +63,21 @@ export class RowDigest {
   private carry: Buffer[] = [];
   /** Where a row holding escapes is rewritten as its digest text (kept for the next such row). */
   private scratch = Buffer.alloc(0);
+  /** Counting rows only: the last chunk ended inside a row. */
+  private rowOpen = false;
   rows = 0;
 
-  constructor(private readonly hash: RowHash = 'lookup3') {}
+  constructor(private readonly hash: PartDigest = 'lookup3') {}
 
   update(chunk: Uint8Array): void {
     const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.hash === 'rows') {
+      // A row split between chunks is counted at its line end (or, the last, at the end).
+      if (data.length === 0) return;
+      for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, end + 1)) this.rows++;
+      this.rowOpen = data[data.length - 1] !== 10;
+      return;
+    }
     let start = 0;
     let end = data.indexOf(10);
     if (this.carry.length > 0) {
@@ -139,6 +151,11 @@ export class RowDigest {
   }
 
   digest(): string {
+    if (this.hash === 'rows') {
+      if (this.rowOpen) this.rows++;
+      this.rowOpen = false;
+      return formatDigest(0, 0);
+    }
     if (this.carry.length > 0) {
       const row = Buffer.concat(this.carry);
       this.addJoined(row);

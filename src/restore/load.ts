@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { contentsName, tableOfPart, type ArchiveIndex, type ContentsEntry } from '../archive/format.js';
+import { contentsName, tableOfPart, type ArchiveIndex, type Contents, type ContentsEntry } from '../archive/format.js';
 import { readVolume, type Secret } from '../archive/reader.js';
 import { compareContents, contentsMismatch, parseContents } from '../archive/verify.js';
 import type { Schema, Table } from '../core/schema.js';
@@ -31,6 +31,21 @@ export interface LoadResult {
   readonly tables: Record<string, DigestedRows>;
   /** SHA-256 per restored file, by its path inside the data directory. */
   readonly files: Record<string, string>;
+  /** Each table's record hash as contents.json gives it (the sum of its parts'), when the build recorded them. */
+  readonly recordHashes?: Readonly<Record<string, string>>;
+}
+
+/** Each table's record hash from contents.json (0 for a table without parts); undefined for an archive whose parts carry none. */
+function recordHashesOf(contents: Contents): Record<string, string> | undefined {
+  const parts = contents.members.filter((m) => tableOfPart(m.name));
+  if (!parts.some((m) => m.rowHash)) return undefined;
+  const sums: Record<string, DigestedRows> = {};
+  for (const m of parts) {
+    if (!m.rowHash) throw contentsMismatch(`${m.name} has no row hash in contents.json, although other table parts have one`);
+    const table = tableOfPart(m.name)!;
+    sums[table] = addDigests(sums[table], { rows: m.rows ?? 0, digest: m.rowHash });
+  }
+  return Object.fromEntries(Object.keys(contents.tables).map((table) => [table, sums[table]?.digest ?? '0'.repeat(16)]));
 }
 
 /** The installation keeps the archive's own description for the assistant (P1–P11). */
@@ -84,6 +99,8 @@ const wholeMember = async (stream: AsyncIterable<Buffer>): Promise<Buffer> => Bu
 
 export interface LoadOptions {
   readonly onEvent?: (event: LoadEvent) => void;
+  /** header.json says every table part carries its record hash sum: a target that computes them has its rows counted, not digested, while they load. */
+  readonly rowHashes?: boolean;
   /** Compressed bytes above which a part is streamed into its lane instead of held in memory. */
   readonly maxBufferedPart?: number;
 }
@@ -96,7 +113,7 @@ export async function stagedLoad(
   index: ArchiveIndex,
   secret: Secret,
   stagingDir: string,
-  { onEvent, maxBufferedPart = defaultMaxBufferedPart }: LoadOptions = {},
+  { onEvent, rowHashes = false, maxBufferedPart = defaultMaxBufferedPart }: LoadOptions = {},
 ): Promise<LoadResult> {
   await resetStaging(db, stagingDir);
   await db.createStaging();
@@ -110,8 +127,10 @@ export async function stagedLoad(
   let fileCount = 0;
   let fileBytes = 0;
   let contentsSeen = false;
+  let recordHashes: Record<string, string> | undefined;
   const lanes = new Lanes(db.lanes.length);
-  const decoders = db.lanes.map(() => laneDecoder(db.decoders, db.rowHash));
+  const byRecordHash = rowHashes && db.recordHash !== undefined;
+  const decoders = db.lanes.map(() => laneDecoder(db.decoders, byRecordHash ? 'rows' : db.rowHash));
   /** Keys, indexes, foreign keys and sequences, started once every table part has been read. */
   let finishing: Promise<void> | undefined;
   let finishFailure: { error: unknown } | undefined;
@@ -192,6 +211,8 @@ export async function stagedLoad(
             await lanes.drain();
             const contents = parseContents(body);
             compareContents(seen, contents, index.archiveId);
+            recordHashes = recordHashesOf(contents);
+            if (rowHashes && !recordHashes) throw contentsMismatch('header.json says the table parts carry record hashes, but contents.json lists none');
             contentsSeen = true;
           }
           await writeFile(path.join(stagingDir, metadataFolder, path.basename(member.name)), body);
@@ -217,5 +238,5 @@ export async function stagedLoad(
   if (!schema) throw contentsMismatch('schema.json is missing');
   if (!contentsSeen) throw contentsMismatch('contents.json is missing: the archive is incomplete');
   await startFinish();
-  return { schema, tables, files };
+  return { schema, tables, files, ...(recordHashes ? { recordHashes } : {}) };
 }

@@ -3,10 +3,10 @@ import type { Worker } from 'node:worker_threads';
 import { DecompressStream } from 'zstd-napi';
 import { BatchSender } from '../core/batches.js';
 import { moduleWorker } from '../core/module-worker.js';
-import { RowDigest, type DigestedRows, type RowHash } from './digest.js';
+import { RowDigest, type DigestedRows, type PartDigest } from './digest.js';
 
 /** Messages to a decoder thread (part-decoder-worker.ts). */
-export type ToDecoder = { readonly type: 'start'; readonly hash: RowHash } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
+export type ToDecoder = { readonly type: 'start'; readonly hash: PartDigest } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
 
 /** Messages from a decoder thread: a piece of rows (a copy), a batch it is done with (its buffer, moved back), the part's summary, or a failure. */
 export type FromDecoder =
@@ -36,13 +36,13 @@ export interface LaneDecoder {
 export type DecoderPlacement = 'thread' | 'main';
 
 /** A lane's decoder, digesting rows with the hash the target's server computes too. */
-export function laneDecoder(placement: DecoderPlacement, hash: RowHash): LaneDecoder {
+export function laneDecoder(placement: DecoderPlacement, hash: PartDigest): LaneDecoder {
   return placement === 'thread' ? new ThreadDecoder(hash) : new MainThreadDecoder(hash);
 }
 
 /** Decompresses and digests on the main thread, between the lanes' writes. */
 class MainThreadDecoder implements LaneDecoder {
-  constructor(private readonly hash: RowHash) {}
+  constructor(private readonly hash: PartDigest) {}
 
   decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): PartDecoding {
     const digest = new RowDigest(this.hash);
@@ -69,7 +69,8 @@ class MainThreadDecoder implements LaneDecoder {
       },
       result() {
         if (!done) throw new Error('the part has not been read to its end');
-        return { rows: digest.rows, digest: digest.digest() };
+        const sum = digest.digest(); // first: it counts a last row without its line end
+        return { rows: digest.rows, digest: sum };
       },
     };
   }
@@ -93,7 +94,7 @@ class ThreadDecoder implements LaneDecoder {
   private worker: Worker | undefined;
   private current: ThreadDecoding | undefined;
 
-  constructor(private readonly hash: RowHash) {}
+  constructor(private readonly hash: PartDigest) {}
 
   /** Starts decoding one part. Its rows must be read to the end (or given up) before the next part starts. */
   decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): ThreadDecoding {
@@ -140,7 +141,7 @@ class ThreadDecoding implements PartDecoding {
   private wake: (() => void) | undefined;
   settled = false;
 
-  constructor(readonly worker: Worker, hash: RowHash, compressed: Uint8Array | AsyncIterable<Uint8Array>, private readonly giveUp: () => void) {
+  constructor(readonly worker: Worker, hash: PartDigest, compressed: Uint8Array | AsyncIterable<Uint8Array>, private readonly giveUp: () => void) {
     this.sender = new BatchSender(worker, batches);
     worker.postMessage({ type: 'start', hash } satisfies ToDecoder);
     this.feed(worker, compressed).catch((error: unknown) => this.fail(error as Error));

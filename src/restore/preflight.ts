@@ -34,6 +34,8 @@ export const archiveHeaderSchema = z.object({
   release: z.string(),
   modules: z.record(z.string(), z.string()),
   users: z.object({ active: z.number().int().nonnegative(), byKind: z.record(z.string(), z.number()) }),
+  /** Every table part carries the record hash sum of its rows in contents.json (archive-format.md §7.6). */
+  rowHashes: z.boolean().optional(),
 });
 export type ArchiveHeader = z.infer<typeof archiveHeaderSchema>;
 

@@ -10,9 +10,17 @@ import type { KeySlice, StagedTarget, TableDigest } from './staged.js';
 /**
  * R3 reconcile: after the swap, what the target holds against what the archive held — rows
  * and an order-independent digest per table, every file by SHA-256.
+ *
+ * The digest: where contents.json gives every table's record hash (a build from a PostgreSQL
+ * or PGlite cloud) and the target computes them too (PostgreSQL, PGlite), the target's sum of
+ * its rows' record hashes against contents.json's — the source server's hash of the values
+ * against the target server's. Otherwise the digest of the rows' text (digest.ts) the target
+ * computes against the one taken of the archive's rows while they loaded.
  */
 export interface ReconcileReport {
   readonly ok: boolean;
+  /** What the table digests compare: record hashes (the source's against the target's), or the rows' text digest. */
+  readonly checksum: 'record hash' | 'row text';
   readonly tables: readonly { readonly table: string; readonly expectedRows: number; readonly rows: number; readonly digestMatches: boolean }[];
   readonly files: { readonly expected: number; readonly matching: number; readonly mismatched: readonly string[] };
 }
@@ -81,18 +89,20 @@ export async function reconcile(db: StagedTarget, loaded: LoadResult, dataDir: s
   const hashingFiles = mismatchedFiles(loaded.files, dataDir);
   hashingFiles.catch(() => undefined);
   const found = new Map<string, TableDigest>();
+  const recordHashes = db.recordHash && loaded.recordHashes;
   await Lanes.run(
     db.lanes.length,
     (await readBackJobs(db, loaded)).map((job) => async (lane: number) => {
-      const part = await db.readBack(job.table, lane, job.slice);
+      const part = recordHashes ? await db.recordHash!(job.table, lane, job.slice) : await db.readBack(job.table, lane, job.slice);
       found.set(job.table.name, addDigests(found.get(job.table.name), part));
     }),
   );
   const byTable = new Map<string, ReconcileReport['tables'][number]>(
     loaded.schema.tables.map((table) => {
       const expected = loaded.tables[table.name]!;
+      const expectedDigest = recordHashes ? recordHashes[table.name] : expected.digest;
       const digest = found.get(table.name)!;
-      return [table.name, { table: table.name, expectedRows: expected.rows, rows: digest.rows, digestMatches: digest.digest === expected.digest }];
+      return [table.name, { table: table.name, expectedRows: expected.rows, rows: digest.rows, digestMatches: digest.digest === expectedDigest }];
     }),
   );
   const tables = loaded.schema.tables.map((t) => byTable.get(t.name)!);
@@ -100,6 +110,7 @@ export async function reconcile(db: StagedTarget, loaded: LoadResult, dataDir: s
   const expectedFiles = Object.keys(loaded.files).length;
   return {
     ok: mismatched.length === 0 && tables.every((t) => t.rows === t.expectedRows && t.digestMatches),
+    checksum: recordHashes ? 'record hash' : 'row text',
     tables,
     files: { expected: expectedFiles, matching: expectedFiles - mismatched.length, mismatched },
   };

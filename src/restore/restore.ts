@@ -49,7 +49,10 @@ export async function restore(request: RestoreRequest): Promise<RestoreResult> {
     const stagingDir = stagingFolder(request.dataDir);
     let loaded;
     try {
-      loaded = await stagedLoad(db, request.archiveDir, checked.index, request.secret, stagingDir, request.onEvent ? { onEvent: request.onEvent } : {});
+      loaded = await stagedLoad(db, request.archiveDir, checked.index, request.secret, stagingDir, {
+        rowHashes: checked.header.rowHashes === true,
+        ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+      });
       request.onEvent?.({ type: 'swap' });
       await swapIn(db, loaded.schema, stagingDir, request.dataDir);
     } catch (error) {

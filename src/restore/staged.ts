@@ -2,6 +2,7 @@ import type { Schema, Table } from '../core/schema.js';
 import { RepatriateError } from '../core/errors.js';
 import { formatBytes } from '../core/size.js';
 import * as pgDdl from '../engine/postgres/ddl.js';
+import { recordHashSumSql } from '../engine/postgres/record-hash.js';
 import { rowDigestSql } from '../engine/postgres/row-digest.js';
 import * as myDdl from '../engine/mysql/ddl.js';
 import { digestOverflowed, rowDigestSql as mysqlRowDigestSql } from '../engine/mysql/row-digest.js';
@@ -72,6 +73,11 @@ export interface StagedTarget {
   keyRange?(table: Table, column: string): Promise<KeyRange | undefined>;
   /** After the swap: the rows the target holds in `table` (or in a slice of its key), counted and digested, on connection `lane`. */
   readBack(table: Table, lane: number, slice?: KeySlice): Promise<TableDigest>;
+  /**
+   * After the swap: the rows the target holds in `table` (or a slice), counted, and their
+   * record hashes summed (src/engine/postgres/record-hash.ts), for an engine that computes them.
+   */
+  recordHash?(table: Table, lane: number, slice?: KeySlice): Promise<TableDigest>;
   close(): Promise<void>;
 }
 
@@ -172,6 +178,11 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
     async readBack(table, lane, slice) {
       // The server digests its own rows (row-digest.ts): nothing but one row comes back.
       const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(rowDigestSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent)));
+      return { rows: Number(row!.rows), digest: digestFromSum(row!.sum) };
+    },
+    async recordHash(table, lane, slice) {
+      const sql = recordHashSumSql(quoteIdent(table.name), table.columns, slice && sliceSql(slice, quoteIdent));
+      const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(sql);
       return { rows: Number(row!.rows), digest: digestFromSum(row!.sum) };
     },
     close: () => closeAll(clients),
@@ -282,7 +293,8 @@ export async function mysqlStaged(clients: readonly MysqlClient[]): Promise<Stag
       // Re-encoded as COPY text by the server and export.ts, digested here (on MariaDB: a row too long for its string functions).
       const digest = new RowDigest('crc32');
       for await (const chunk of clients[lane]!.tableRows(undefined, table.name, where)) digest.update(chunk);
-      return { rows: digest.rows, digest: digest.digest() };
+      const sum = digest.digest(); // first: it counts a last row without its line end
+      return { rows: digest.rows, digest: sum };
     },
     close: () => closeAll(clients),
   };

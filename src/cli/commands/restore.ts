@@ -36,6 +36,7 @@ export function printRestore(result: RestoreResult): void {
   }
   const r = result.reconcile;
   print(formatTable(['table', 'rows', 'archive', 'digest'], r.tables.filter((t) => t.expectedRows > 0).map((t) => [t.table, t.rows, t.expectedRows, t.digestMatches ? 'ok' : 'MISMATCH'])));
+  print(`digests: ${r.checksum === 'record hash' ? "the target's record hashes against the source's in contents.json" : "the target's digest of its rows' text against the archive's rows"}`);
   print(`files: ${r.files.matching} of ${r.files.expected} match by SHA-256`);
   print(r.ok ? 'reconcile: ok — every table and file matches the archive' : 'reconcile: MISMATCH — see above');
 }

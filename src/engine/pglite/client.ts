@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import type { Column } from '../../core/schema.js';
+import { withRecordHashSql } from '../postgres/record-hash.js';
 import { quoteIdent, quoteLiteral, quoteTable, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
 /** COPY into PGlite goes through an in-memory blob; rows are loaded in groups of about this size. */
@@ -63,12 +65,20 @@ class PgliteClient implements SqlClient {
    * PGlite hands a COPY result over as one blob, so a large table is read in ranges of heap
    * blocks (TID range scans): memory stays bounded and rows come in physical order.
    */
-  async *exportRows(query: RowQuery): AsyncIterable<Uint8Array> {
+  exportRows(query: RowQuery): AsyncIterable<Uint8Array> {
+    return this.exportBlocks(query, (range) => rowQuerySql(query, range));
+  }
+
+  exportRowsWithHash(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array> {
+    return this.exportBlocks(query, (range) => withRecordHashSql(rowQuerySql(query, range), columns));
+  }
+
+  private async *exportBlocks(query: RowQuery, sqlOf: (range: string) => string): AsyncIterable<Uint8Array> {
     const [size] = await this.query<{ blocks: number }>(`SELECT (pg_relation_size(${quoteLiteral(quoteIdent(query.table))}) / current_setting('block_size')::int)::int AS blocks`);
     const blocks = size?.blocks ?? 0;
     for (let from = 0; from < blocks; from += exportBlocks) {
       const range = `t.ctid >= '(${from},0)'::tid AND t.ctid < '(${from + exportBlocks},0)'::tid`;
-      yield* this.copyOut(rowQuerySql(query, range));
+      yield* this.copyOut(sqlOf(range));
     }
   }
 

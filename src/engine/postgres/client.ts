@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { RepatriateError } from '../../core/errors.js';
+import type { Column } from '../../core/schema.js';
+import { withRecordHashSql } from './record-hash.js';
 import { quoteIdent, quoteTable, redactUrl, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
 // Keep int8 and numeric as exact strings; dates as the server's text, never JS Date.
@@ -63,6 +65,10 @@ class PostgresClient implements SqlClient {
   exportRows(query: RowQuery): AsyncIterable<Uint8Array> {
     // One streaming COPY; the session settings above keep the order physical and repeatable.
     return this.copyOut(rowQuerySql(query));
+  }
+
+  exportRowsWithHash(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array> {
+    return this.copyOut(withRecordHashSql(rowQuerySql(query), columns));
   }
 
   async close(): Promise<void> {
