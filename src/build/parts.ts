@@ -18,7 +18,7 @@ export interface CompressedPart {
   readonly rowHash?: string;
 }
 
-/** Rows of COPY text; with `hashes`, each row's record hash as two halves, [high, low] per row in order. */
+/** Rows of COPY text; with `hashes`, each row's record hash as [billions, last nine digits] per row in order (Sum64#add). */
 export interface RowChunk {
   readonly data: Uint8Array;
   readonly hashes?: readonly number[];
@@ -128,19 +128,12 @@ export function partInfo(part: CompressedPart): { rows: number; raw: number; row
   return { rows: part.rows, raw: part.raw, ...(part.rowHash ? { rowHash: part.rowHash } : {}) };
 }
 
-function decimal(data: Buffer, from: number, to: number): number {
-  let i = from;
-  const negative = data[i] === 0x2d;
-  if (negative) i++;
-  let value = 0;
-  for (; i < to; i++) value = value * 10 + data[i]! - 0x30;
-  return negative ? -value : value;
-}
-
 /**
  * The rows of an export with record hashes (SqlClient#exportRowsWithHash), each without its
- * last two fields (the halves of its record hash), which come beside them. Rows are moved
- * together in a buffer of this function's own; a row split between chunks waits for its end.
+ * last field (its record hash), which comes beside them as [billions, last nine digits]. Rows
+ * are moved together in a buffer of this function's own; a row split between chunks waits
+ * for its end. The hash field is found from the row's end byte by byte: it is short, and a
+ * native search per row cost more than the row's whole handling here.
  */
 export async function* withoutRecordHashes(rows: AsyncIterable<Uint8Array>): AsyncGenerator<RowChunk> {
   let carry: Buffer | undefined;
@@ -150,12 +143,19 @@ export async function* withoutRecordHashes(rows: AsyncIterable<Uint8Array>): Asy
     let kept = 0;
     let start = 0;
     for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
-      const lowAt = data.lastIndexOf(9, end - 1);
-      const highAt = lowAt > start ? data.lastIndexOf(9, lowAt - 1) : -1;
-      if (highAt < start) throw new Error('an exported row has no record hash after its values');
-      hashes.push(decimal(data, highAt + 1, lowAt), decimal(data, lowAt + 1, end));
-      data.copyWithin(kept, start, highAt);
-      kept += highAt - start;
+      let tab = end - 1;
+      while (tab >= start && data[tab] !== 9) tab--;
+      if (tab < start || end - tab > 21) throw new Error('an exported row has no record hash after its values');
+      const negative = data[tab + 1] === 0x2d;
+      const digits = negative ? tab + 2 : tab + 1;
+      const split = Math.max(digits, end - 9);
+      let billions = 0;
+      for (let i = digits; i < split; i++) billions = billions * 10 + data[i]! - 0x30;
+      let units = 0;
+      for (let i = split; i < end; i++) units = units * 10 + data[i]! - 0x30;
+      hashes.push(negative ? -billions : billions, negative ? -units : units);
+      if (kept !== start) data.copyWithin(kept, start, tab);
+      kept += tab - start;
       data[kept++] = 10;
       start = end + 1;
     }

@@ -24,8 +24,8 @@ export interface SqlClient {
    */
   exportRows(query: RowQuery): AsyncIterable<Uint8Array>;
   /**
-   * As {@link exportRows}, each row followed by two more fields: the high (signed) and low
-   * 32 bits of its record hash as `columns` types it (src/engine/postgres/record-hash.ts).
+   * As {@link exportRows}, each row followed by one more field: its record hash as `columns`
+   * types it, a signed decimal (src/engine/postgres/record-hash.ts).
    * PostgreSQL and PGlite only.
    */
   exportRowsWithHash?(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array>;

@@ -38,11 +38,12 @@ export function recordHashSql(columns: readonly Column[], alias: string): string
 }
 
 /**
- * A row query's rows, each followed by the two halves of its record hash as two more fields:
- * the high 32 bits (signed) and the low 32 bits (unsigned), which are read exactly as doubles.
+ * A row query's rows, each followed by its record hash as one more field (a signed decimal).
+ * One plain field: a LATERAL subquery splitting it into two halves made b_im_message's export
+ * take 3.96 s instead of 1.45 s, this 2.6 s.
  */
 export function withRecordHashSql(rowsSql: string, columns: readonly Column[]): string {
-  return `SELECT q.*, h.v >> 32, h.v & 4294967295 FROM (${rowsSql}) q CROSS JOIN LATERAL (SELECT ${recordHashSql(columns, 'q')} AS v) h`;
+  return `SELECT q.*, ${recordHashSql(columns, 'q')} FROM (${rowsSql}) q`;
 }
 
 /** Rows and the sum of their record hashes, modulo 2^64: `rows` and `sum` (a signed decimal; digest.ts reduces it). */
