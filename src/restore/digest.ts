@@ -63,21 +63,12 @@ export class RowDigest {
   private carry: Buffer[] = [];
   /** Where a row holding escapes is rewritten as its digest text (kept for the next such row). */
   private scratch = Buffer.alloc(0);
-  /** Counting rows only: the last chunk ended inside a row. */
-  private rowOpen = false;
   rows = 0;
 
-  constructor(private readonly hash: PartDigest = 'lookup3') {}
+  constructor(private readonly hash: RowHash = 'lookup3') {}
 
   update(chunk: Uint8Array): void {
     const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.hash === 'rows') {
-      // A row split between chunks is counted at its line end (or, the last, at the end).
-      if (data.length === 0) return;
-      for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, end + 1)) this.rows++;
-      this.rowOpen = data[data.length - 1] !== 10;
-      return;
-    }
     let start = 0;
     let end = data.indexOf(10);
     if (this.carry.length > 0) {
@@ -151,11 +142,6 @@ export class RowDigest {
   }
 
   digest(): string {
-    if (this.hash === 'rows') {
-      if (this.rowOpen) this.rows++;
-      this.rowOpen = false;
-      return formatDigest(0, 0);
-    }
     if (this.carry.length > 0) {
       const row = Buffer.concat(this.carry);
       this.addJoined(row);
@@ -163,6 +149,37 @@ export class RowDigest {
     this.carry = [];
     return formatDigest(this.high, this.low);
   }
+}
+
+/** What a decoder keeps of a part's rows: their count, and their digest (or zeros, if it only counts). */
+export interface PartDigester {
+  readonly rows: number;
+  update(chunk: Uint8Array): void;
+  /** The digest; call it before reading {@link rows}, since it counts a last row without its line end. */
+  digest(): string;
+}
+
+/** Counts rows only: where contents.json brings the digest (record hashes), the rows need none here. */
+class RowCounter implements PartDigester {
+  rows = 0;
+  /** The last chunk ended inside a row, counted at its line end or, the last, by {@link digest}. */
+  private rowOpen = false;
+
+  update(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, end + 1)) this.rows++;
+    this.rowOpen = chunk[chunk.length - 1] !== 10;
+  }
+
+  digest(): string {
+    if (this.rowOpen) this.rows++;
+    this.rowOpen = false;
+    return formatDigest(0, 0);
+  }
+}
+
+export function partDigester(kind: PartDigest): PartDigester {
+  return kind === 'rows' ? new RowCounter() : new RowDigest(kind);
 }
 
 function formatDigest(high: number, low: number): string {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import type * as Zstd from 'zstd-napi/binding.js';
-import { RowDigest } from './digest.js';
+import { partDigester } from './digest.js';
 import type { FromDecoder, ToDecoder } from './part-decoder.js';
 
 /**
@@ -15,7 +15,7 @@ const zstd = createRequire(import.meta.url)('zstd-napi/binding') as typeof Zstd;
 const port = parentPort!;
 const dctx = new zstd.DCtx();
 const scratch = new Uint8Array(zstd.dStreamOutSize());
-let digest = new RowDigest();
+let digest = partDigester('lookup3');
 let inFrame = false;
 
 function decompress(input: Uint8Array): void {
@@ -43,7 +43,7 @@ port.on('message', (message: ToDecoder) => {
   try {
     if (message.type === 'start') {
       dctx.reset(zstd.ResetDirective.sessionOnly);
-      digest = new RowDigest(message.hash);
+      digest = partDigester(message.hash);
       inFrame = false;
     } else if (message.type === 'data') {
       decompress(new Uint8Array(message.buffer, 0, message.length));

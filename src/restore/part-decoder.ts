@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { DecompressStream } from 'zstd-napi';
 import { BatchSender } from '../core/batches.js';
 import { moduleWorker } from '../core/module-worker.js';
-import { RowDigest, type DigestedRows, type PartDigest } from './digest.js';
+import { partDigester, type DigestedRows, type PartDigest } from './digest.js';
 
 /** Messages to a decoder thread (part-decoder-worker.ts). */
 export type ToDecoder = { readonly type: 'start'; readonly hash: PartDigest } | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number } | { readonly type: 'end' };
@@ -45,7 +45,7 @@ class MainThreadDecoder implements LaneDecoder {
   constructor(private readonly hash: PartDigest) {}
 
   decode(compressed: Uint8Array | AsyncIterable<Uint8Array>): PartDecoding {
-    const digest = new RowDigest(this.hash);
+    const digest = partDigester(this.hash);
     // Fed in slices: one whole part in one write would come out as one chunk of the whole part.
     const plain = Readable.from(compressed instanceof Uint8Array ? slices(compressed, 128 * 1024) : compressed).pipe(new DecompressStream());
     let done = false;
