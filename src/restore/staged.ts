@@ -103,6 +103,11 @@ export const postgresStagingSchema = 'repatriate_staging';
 export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
   const schema = postgresStagingSchema;
   const client = clients[0]!;
+  /** A query's one row of `rows` and `sum` (the server's sum of its rows' hashes) as a table digest. */
+  const serverSum = async (lane: number, sql: string): Promise<TableDigest> => {
+    const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(sql);
+    return { rows: Number(row!.rows), digest: digestFromSum(row!.sum) };
+  };
   return {
     client,
     lanes: clients,
@@ -175,16 +180,9 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
     },
     // No keyRange: a slice of a heap table is a scan of the whole table, and the server already
     // spreads a large table's digest over parallel workers (sliced, a 650 MB archive restored 1.04x slower).
-    async readBack(table, lane, slice) {
-      // The server digests its own rows (row-digest.ts): nothing but one row comes back.
-      const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(rowDigestSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent)));
-      return { rows: Number(row!.rows), digest: digestFromSum(row!.sum) };
-    },
-    async recordHash(table, lane, slice) {
-      const sql = recordHashSumSql(quoteIdent(table.name), table.columns, slice && sliceSql(slice, quoteIdent));
-      const [row] = await clients[lane]!.query<{ rows: string; sum: string }>(sql);
-      return { rows: Number(row!.rows), digest: digestFromSum(row!.sum) };
-    },
+    // The server digests its own rows (row-digest.ts, record-hash.ts): nothing but one row comes back.
+    readBack: (table, lane, slice) => serverSum(lane, rowDigestSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent))),
+    recordHash: (table, lane, slice) => serverSum(lane, recordHashSumSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent))),
     close: () => closeAll(clients),
   };
 }

@@ -1,5 +1,5 @@
 import type { Column, ColumnType } from '../../core/schema.js';
-import { quoteIdent } from '../types.js';
+import { quoteIdent, quoteTable, type TableName } from '../types.js';
 
 /**
  * A row's record hash: PostgreSQL's `hash_record_extended(ROW(…), 0)` (PostgreSQL 14 and
@@ -47,6 +47,6 @@ export function withRecordHashSql(rowsSql: string, columns: readonly Column[]): 
 }
 
 /** Rows and the sum of their record hashes, modulo 2^64: `rows` and `sum` (a signed decimal; digest.ts reduces it). */
-export function recordHashSumSql(table: string, columns: readonly Column[], where?: string): string {
-  return `SELECT count(*)::text AS rows, coalesce(sum(${recordHashSql(columns, 't')}), 0)::text AS sum FROM ${table} t${where ? ` WHERE ${where}` : ''}`;
+export function recordHashSumSql(table: TableName, columns: readonly Column[], where?: string): string {
+  return `SELECT count(*)::text AS rows, coalesce(sum(${recordHashSql(columns, 't')}), 0)::text AS sum FROM ${quoteTable(table)} t${where ? ` WHERE ${where}` : ''}`;
 }
