@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { DecompressStream } from 'zstd-napi';
 import { RepatriateError } from '../core/errors.js';
+import { lineFeeds } from '../core/copy-text.js';
 import { contentsName, contentsSchema, tableOfPart, type ArchiveIndex, type Contents, type ContentsEntry } from './format.js';
 import { checkSignature, checkVolume, readIndex, readVolume, type Secret } from './reader.js';
 
@@ -35,7 +36,7 @@ async function countRows(stream: AsyncIterable<Buffer>): Promise<number> {
   let rows = 0;
   const counting = (async () => {
     for await (const chunk of decompress as AsyncIterable<Buffer>) {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
+      rows += lineFeeds(chunk);
     }
   })();
   for await (const chunk of stream) if (!decompress.write(chunk)) await new Promise((r) => decompress.once('drain', r));

@@ -1,3 +1,4 @@
+import { lineFeeds } from '../core/copy-text.js';
 import type { Column } from '../core/schema.js';
 import { Sum64 } from '../core/sum64.js';
 import type { RowQuery, SqlClient } from '../engine/types.js';
@@ -34,12 +35,6 @@ export const zstdLevel = 3;
  * and commit made its restore 6 % slower.
  */
 export const defaultPartBytes = 16 * 1024 ** 2;
-
-function countRows(chunk: Uint8Array, from: number, to: number): number {
-  let rows = 0;
-  for (let i = chunk.indexOf(10, from); i !== -1 && i < to; i = chunk.indexOf(10, i + 1)) rows++;
-  return rows;
-}
 
 class PartCompressor {
   raw = 0;
@@ -83,7 +78,7 @@ export async function* compressedParts(rows: AsyncIterable<Uint8Array | RowChunk
       /** Rows of this chunk written so far: where its hashes go on. */
       let rowsBefore = 0;
       const write = async (to: number): Promise<void> => {
-        const count = countRows(chunk, offset, to);
+        const count = lineFeeds(chunk, offset, to);
         await part!.write(chunk.subarray(offset, to), count, hashes, rowsBefore);
         rowsBefore += count;
       };

@@ -28,3 +28,10 @@ export function encodeCopyRow(values: readonly CopyValue[]): string {
   }
   return line + '\n';
 }
+
+/** The rows of COPY text in chunk[from..to): its line feeds (a row split between chunks counts in the chunk that ends it). */
+export function lineFeeds(chunk: Uint8Array, from = 0, to = chunk.length): number {
+  let rows = 0;
+  for (let i = chunk.indexOf(10, from); i !== -1 && i < to; i = chunk.indexOf(10, i + 1)) rows++;
+  return rows;
+}

@@ -20,7 +20,7 @@ export class Sum64 {
 
   hex(): string {
     this.fold();
-    return BigInt.asUintN(64, this.total).toString(16).padStart(16, '0');
+    return hex64(this.total);
   }
 
   private fold(): void {
@@ -29,4 +29,9 @@ export class Sum64 {
     this.units = 0;
     this.pending = 0;
   }
+}
+
+/** A sum of any size modulo 2^64, as 16 hex digits. */
+export function hex64(sum: bigint): string {
+  return BigInt.asUintN(64, sum).toString(16).padStart(16, '0');
 }

@@ -23,6 +23,8 @@
  * over whole chunks in JavaScript at about 700 MB/s, and zlib's crc32 costs one short call per row.
  */
 import { crc32 } from 'node:zlib';
+import { lineFeeds } from '../core/copy-text.js';
+import { hex64 } from '../core/sum64.js';
 
 /**
  * The hash of each row's digest text: `lookup3` 64 bits, `crc32` 32 bits (zlib's, native).
@@ -167,7 +169,7 @@ class RowCounter implements PartDigester {
 
   update(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, end + 1)) this.rows++;
+    this.rows += lineFeeds(chunk);
     this.rowOpen = chunk[chunk.length - 1] !== 10;
   }
 
@@ -188,8 +190,7 @@ function formatDigest(high: number, low: number): string {
 
 /** A digest from the server's sum of its rows' hashes (a signed decimal of any size). */
 export function digestFromSum(sum: string): string {
-  const value = BigInt.asUintN(64, BigInt(sum));
-  return formatDigest(Number(value >> 32n), Number(value & 0xffffffffn));
+  return hex64(BigInt(sum));
 }
 
 // The last hash's halves, unsigned: returned through module state so a row allocates nothing.
@@ -248,6 +249,5 @@ export interface DigestedRows {
 /** Two disjoint sets of rows together (parts of a table, slices of its key): counts and digests add (modulo 2^64). */
 export function addDigests(a: DigestedRows | undefined, b: DigestedRows): DigestedRows {
   if (!a) return b;
-  const digest = ((BigInt(`0x${a.digest}`) + BigInt(`0x${b.digest}`)) & ((1n << 64n) - 1n)).toString(16).padStart(16, '0');
-  return { rows: a.rows + b.rows, digest };
+  return { rows: a.rows + b.rows, digest: hex64(BigInt(`0x${a.digest}`) + BigInt(`0x${b.digest}`)) };
 }
