@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { countExcluded, prepare } from '../src/build/build.js';
+import { lineFeeds } from '../src/core/copy-text.js';
 import type { ExcludedCount } from '../src/manifest/plan.js';
 import { formatBytes, parseSize } from '../src/core/size.js';
 import { createDatabase, dropDatabase, listDatabases, withDatabase, databaseName } from '../src/engine/postgres/admin.js';
@@ -21,7 +22,7 @@ import { cliNodeFlags, mb, output, round, timed, timedShell, table, throttledPro
  * The build benchmark: one account (acme, tenant 1, the largest) moved out of a reference
  * cloud on the local PostgreSQL server, against the reference tools on the same data.
  *
- *   npm run bench:build -- --size 1GB [--seed 7] [--basis rows|total] [--profile] [--skip-x3]
+ *   npm run bench:build -- --size 1GB [--seed 7] [--basis rows|total] [--rounds 3] [--profile] [--skip-x3]
  *
  *  1. a cloud of 10 accounts whose largest (acme) holds about SIZE of rows (--basis rows, the
  *     default: the generator's 75 % row share of acme is SIZE) or of rows plus files (--basis
@@ -37,6 +38,12 @@ import { cliNodeFlags, mb, output, round, timed, timedShell, table, throttledPro
  *  5. the same account in a cloud whose neighbours hold three times as much: more tenants with
  *     the total size raised so that acme's planned size stays exactly the same.
  *
+ * Steps 2–4 run in --rounds rounds, each round in a rotated order, and the ratios are the
+ * median of each round's ratios: the machine's speed drifts by tens of percent over minutes
+ * (another tenant of the host, which the guest's CPU counters do not show), and a tool's run
+ * compared with its neighbour in time is compared at the same speed. Step 5 builds --rounds
+ * times and takes the median.
+ *
  * Everything lives in a scratch REPATRIATE_HOME under the OS temp folder and in databases
  * named repat_bench_<run>…, all removed at the end (also on Ctrl-C). The readable report goes
  * to stdout, progress to stderr; the last stdout line is one JSON object.
@@ -48,14 +55,16 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     basis: { type: 'string', default: 'rows' },
     server: { type: 'string', default: process.env['REPATRIATE_BENCH_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    rounds: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
     'skip-x3': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
 
-if (!args.size || !['rows', 'total'].includes(args.basis)) {
-  process.stderr.write('usage: npm run bench:build -- --size 1GB [--seed 7] [--basis rows|total] [--profile] [--skip-x3] [--keep]\n');
+const rounds = Number(args.rounds);
+if (!args.size || !['rows', 'total'].includes(args.basis) || !Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write('usage: npm run bench:build -- --size 1GB [--seed 7] [--basis rows|total] [--rounds 3] [--profile] [--skip-x3] [--keep]\n');
   process.exit(2);
 }
 
@@ -225,7 +234,7 @@ async function rowQueries(cloud: Cloud): Promise<RowQueries> {
 interface CopyOnly {
   readonly seconds: number;
   readonly bytes: number;
-  readonly tables: readonly { readonly table: string; readonly seconds: number; readonly bytes: number; readonly plan: string }[];
+  readonly tables: readonly { readonly table: string; readonly seconds: number; readonly bytes: number; readonly rows: number; readonly plan: string }[];
   readonly excludedCountSeconds: number;
   readonly excludedCounts: readonly { readonly table: string; readonly seconds: number }[];
   readonly cpu: CpuReport;
@@ -243,8 +252,12 @@ async function copyOnly(cloud: Cloud, queries: RowQueries): Promise<CopyOnly> {
         const plan = await planShape(db, q.sql);
         const t = process.hrtime.bigint();
         let bytes = 0;
-        for await (const chunk of db.copyOut(q.sql)) bytes += chunk.length;
-        tables.push({ table: q.table, seconds: Number(process.hrtime.bigint() - t) / 1e9, bytes, plan });
+        let rows = 0;
+        for await (const chunk of db.copyOut(q.sql)) {
+          bytes += chunk.length;
+          rows += lineFeeds(chunk);
+        }
+        tables.push({ table: q.table, seconds: Number(process.hrtime.bigint() - t) / 1e9, bytes, rows, plan });
       }
       const excludedCounts = [];
       for (const q of queries.excludedCounts) {
@@ -359,44 +372,62 @@ async function floor(cloud: Cloud, queries: RowQueries): Promise<Floor> {
   return result;
 }
 
-interface PgDump {
+/** A database that holds only acme's rows (the snapshot copied, every other account's rows deleted). */
+interface AcmeOnly {
+  readonly name: string;
+  readonly url: string;
   readonly prepareSeconds: number;
   readonly dbBytes: number;
   readonly check: string;
-  readonly all: Timed;
-  readonly allCpu: CpuReport;
-  readonly allBytes: number;
-  readonly sameTables: Timed;
-  readonly sameTablesBytes: number;
+  /** Tables the manifest leaves out of the archive. */
   readonly leftOut: readonly string[];
 }
 
-/** pg_dump -Fc of a database that holds only acme's rows (its preparation is not timed). */
-async function pgDump(cloud: Cloud, queries: RowQueries, built: OurBuild): Promise<PgDump> {
+/** Prepares the acme-only database for pg_dump (not timed); `rowsByTable`: the rows the build's queries return. */
+async function acmeOnlyDatabase(cloud: Cloud, queries: RowQueries, rowsByTable: Readonly<Record<string, number>>): Promise<AcmeOnly> {
   const name = `${runId}_acme`;
   const url = withDatabase(server, name);
   const t = Date.now();
   await createDatabase(url, { template: cloud.snapshotDb });
-  const { check, leftOut } = await cutToAccount(url, queries.accountId, queries.exports, built.rowsByTable);
+  const { check, leftOut } = await cutToAccount(url, queries.accountId, queries.exports, rowsByTable);
   const prepareSeconds = (Date.now() - t) / 1000;
   const dbBytes = await databaseBytes(server, name);
   log(`  acme-only database ${name}: ${formatBytes(dbBytes)}, prepared in ${prepareSeconds.toFixed(0)} s; ${check}`);
-  const allFile = path.join(scratch, 'acme.dump');
-  const sameFile = path.join(scratch, 'acme-same.dump');
-  const dumped = await measure('pg_dump', async () => {
-    const { result: all, cpu: allCpu } = await watched(server, name, () => timed('pg_dump', ['-Fc', '-d', url, '-f', allFile], path.join(scratch, 'time.txt')));
-    const allBytes = (await stat(allFile)).size;
-    await rm(allFile);
-    return { all, allCpu, allBytes };
-  }, (d) => otherShare(d.all, d.allCpu));
-  const { all, allCpu, allBytes } = dumped;
-  await waitQuiet(log);
-  const sameTables = await timed('pg_dump', ['-Fc', ...leftOut.map((table) => `--exclude-table-data=${table}`), '-d', url, '-f', sameFile], path.join(scratch, 'time.txt'));
-  const sameTablesBytes = (await stat(sameFile)).size;
-  await rm(sameFile);
-  await dropDatabase(url);
-  return { prepareSeconds, dbBytes, check, all, allCpu, allBytes, sameTables, sameTablesBytes, leftOut };
+  return { name, url, prepareSeconds, dbBytes, check, leftOut };
 }
+
+interface PgDump {
+  readonly all: Timed;
+  readonly allCpu: CpuReport;
+  readonly allBytes: number;
+}
+
+/** pg_dump -Fc of the acme-only database. */
+async function pgDump(db: AcmeOnly): Promise<PgDump> {
+  const file = path.join(scratch, 'acme.dump');
+  const { result: all, cpu: allCpu } = await watched(server, db.name, () => timed('pg_dump', ['-Fc', '-d', db.url, '-f', file], path.join(scratch, 'time.txt')));
+  const allBytes = (await stat(file)).size;
+  await rm(file);
+  return { all, allCpu, allBytes };
+}
+
+/** pg_dump -Fc without the data of the tables the manifest leaves out: the same tables as the archive. */
+async function pgDumpSameTables(db: AcmeOnly): Promise<{ readonly sameTables: Timed; readonly sameTablesBytes: number }> {
+  const file = path.join(scratch, 'acme-same.dump');
+  await waitQuiet(log);
+  const sameTables = await timed('pg_dump', ['-Fc', ...db.leftOut.map((table) => `--exclude-table-data=${table}`), '-d', db.url, '-f', file], path.join(scratch, 'time.txt'));
+  const sameTablesBytes = (await stat(file)).size;
+  await rm(file);
+  return { sameTables, sameTablesBytes };
+}
+
+/** The middle item by `key` (of an even count, the lower middle). */
+function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+const median = (values: readonly number[]): number => medianBy(values, (v) => v);
 
 async function sourceState(): Promise<{ commit: string; changedFiles: number }> {
   const status = await output('git', ['-C', repo, 'status', '--porcelain=v2', '--branch']).catch(() => '');
@@ -423,15 +454,36 @@ try {
   await waitQuiet(log);
   const copyA = await copyOnly(a, qa);
   log(`  ${formatBytes(copyA.bytes)} of acme rows in ${secondsText(copyA.seconds)} (${rate(copyA.bytes, copyA.seconds)}); ledger counts ${secondsText(copyA.excludedCountSeconds)}`);
-  log('our build');
-  const buildA = await measure('our build', () => ourBuild(a, 'build'), (b) => otherShare(b.run, b.cpu));
-  log(`  ${secondsText(buildA.run.seconds)} (rows done at ${secondsText(buildA.rowsPhaseSeconds)}), peak RSS ${(buildA.run.maxRssKb / 1024).toFixed(0)} MB, archive ${formatBytes(buildA.archiveBytes)}`);
-  log('floor (psql | zstd -3 | age; tar | age)');
-  const floorA = await measure('floor', () => floor(a, qa), (f) => otherShare(f.rows, f.rowsCpu));
-  log(`  rows ${secondsText(floorA.rows.seconds)}, files ${secondsText(floorA.files.seconds)}`);
-  log('pg_dump -Fc of an acme-only database');
-  const dumpA = await pgDump(a, qa, buildA);
-  log(`  ${secondsText(dumpA.all.seconds)}, ${formatBytes(dumpA.allBytes)}; same tables as the build ${secondsText(dumpA.sameTables.seconds)}`);
+  const copyRows = Object.fromEntries(copyA.tables.map((t) => [t.table, t.rows]));
+  log('acme-only database for pg_dump (not timed)');
+  const acmeDb = await acmeOnlyDatabase(a, qa, copyRows);
+  const roundsA: { build: OurBuild; floor: Floor; dump: PgDump }[] = [];
+  const steps = ['build', 'floor', 'pg_dump'] as const;
+  for (let r = 0; r < rounds; r++) {
+    const order = steps.map((_, i) => steps[(i + r) % steps.length]!);
+    log(`round ${r + 1} of ${rounds}: ${order.join(', ')}`);
+    const done: Partial<(typeof roundsA)[number]> = {};
+    for (const step of order) {
+      if (step === 'build') {
+        const b = (done.build = await measure('our build', () => ourBuild(a, 'build'), (b) => otherShare(b.run, b.cpu)));
+        log(`  our build ${secondsText(b.run.seconds)} (rows done at ${secondsText(b.rowsPhaseSeconds)}), peak RSS ${(b.run.maxRssKb / 1024).toFixed(0)} MB, archive ${formatBytes(b.archiveBytes)}`);
+      } else if (step === 'floor') {
+        const f = (done.floor = await measure('floor', () => floor(a, qa), (f) => otherShare(f.rows, f.rowsCpu)));
+        log(`  floor (psql | zstd -3 | age; tar | age): rows ${secondsText(f.rows.seconds)}, files ${secondsText(f.files.seconds)}`);
+      } else {
+        const d = (done.dump = await measure('pg_dump', () => pgDump(acmeDb), (d) => otherShare(d.all, d.allCpu)));
+        log(`  pg_dump -Fc of the acme-only database ${secondsText(d.all.seconds)}, ${formatBytes(d.allBytes)}`);
+      }
+    }
+    roundsA.push(done as (typeof roundsA)[number]);
+  }
+  const floorTotal = (f: Floor): number => f.rows.seconds + f.files.seconds;
+  const buildA = medianBy(roundsA.map((r) => r.build), (b) => b.run.seconds);
+  const floorA = medianBy(roundsA.map((r) => r.floor), floorTotal);
+  const dumpA = { ...medianBy(roundsA.map((r) => r.dump), (d) => d.all.seconds), ...(await pgDumpSameTables(acmeDb)) };
+  await dropDatabase(acmeDb.url);
+  const differingRows = roundsA.flatMap((r) => Object.entries(copyRows).filter(([t, n]) => (r.build.rowsByTable[t] ?? 0) !== n).map(([t]) => t));
+  const rowsCheck = differingRows.length === 0 ? acmeDb.check : `the build exported other row counts than its queries return: ${[...new Set(differingRows)].join(', ')}`;
   let profiled: OurBuild | undefined;
   if (args.profile) {
     log('our build again under node --cpu-prof');
@@ -443,7 +495,7 @@ try {
   await rm(a.home, { recursive: true, force: true });
 
   // ---- cloud with three times the neighbours
-  let x3: { cloud: Cloud; copy: CopyOnly; build: OurBuild } | undefined;
+  let x3: { cloud: Cloud; copy: CopyOnly; build: OurBuild; builds: readonly OurBuild[] } | undefined;
   if (!args['skip-x3']) {
     const c = await makeCloud('x3', x3Tenants);
     const q = await rowQueries(c);
@@ -451,17 +503,21 @@ try {
     await waitQuiet(log);
     const copy = await copyOnly(c, q);
     log(`  ${formatBytes(copy.bytes)} of acme rows in ${secondsText(copy.seconds)} (${rate(copy.bytes, copy.seconds)})`);
-    log('our build');
-    const build = await measure('our build x3', () => ourBuild(c, 'build'), (b) => otherShare(b.run, b.cpu));
-    log(`  ${secondsText(build.run.seconds)}, peak RSS ${(build.run.maxRssKb / 1024).toFixed(0)} MB`);
-    x3 = { cloud: c, copy, build };
+    const builds: OurBuild[] = [];
+    for (let r = 0; r < rounds; r++) {
+      log(`our build, round ${r + 1} of ${rounds}`);
+      const build = await measure('our build x3', () => ourBuild(c, 'build'), (b) => otherShare(b.run, b.cpu));
+      log(`  ${secondsText(build.run.seconds)}, peak RSS ${(build.run.maxRssKb / 1024).toFixed(0)} MB`);
+      builds.push(build);
+    }
+    x3 = { cloud: c, copy, build: medianBy(builds, (b) => b.run.seconds), builds };
     await dropDatabase(c.snapshotUrl);
     await rm(c.home, { recursive: true, force: true });
   }
 
   // ---- report
-  const floorSeconds = floorA.rows.seconds + floorA.files.seconds;
-  const peakRssMb = Math.max(buildA.run.maxRssKb, x3?.build.run.maxRssKb ?? 0) / 1024;
+  const floorSeconds = floorTotal(floorA);
+  const peakRssMb = Math.max(...roundsA.map((r) => r.build.run.maxRssKb), ...(x3?.builds ?? []).map((b) => b.run.maxRssKb)) / 1024;
   const perByte = (build: OurBuild, copy: CopyOnly): number => build.run.seconds / copy.bytes;
   const ratioX3 = x3 ? perByte(x3.build, x3.copy) / perByte(buildA, copyA) : null;
   const ratioX3Raw = x3 ? x3.build.run.seconds / buildA.run.seconds : null;
@@ -523,8 +579,14 @@ try {
   }
   const targets = { vs_pg_dump: 0.5, vs_floor: 1.25, neighbours_x3: 1.2, peak_rss_mb: 256 };
   const verdict = (value: number | null, target: number): string => (value === null ? 'not measured' : `${value.toFixed(2)} (target ≤ ${target}: ${value <= target ? 'met' : 'MISSED'})`);
-  const ratioPgDump = buildA.run.seconds / dumpA.all.seconds;
-  const ratioFloor = buildA.run.seconds / floorSeconds;
+  // Each round's build against the tools of the same round (the machine's speed drifts), then the median.
+  const ratiosPgDump = roundsA.map((r) => r.build.run.seconds / r.dump.all.seconds);
+  const ratiosFloor = roundsA.map((r) => r.build.run.seconds / floorTotal(r.floor));
+  const ratioPgDump = median(ratiosPgDump);
+  const ratioFloor = median(ratiosFloor);
+  const list = (values: readonly number[], digits: number): string => values.map((v) => v.toFixed(digits)).join(' / ');
+  out(`rounds (${rounds}): our build ${list(roundsA.map((r) => r.build.run.seconds), 1)} s; floor ${list(roundsA.map((r) => floorTotal(r.floor)), 1)} s; pg_dump -Fc ${list(roundsA.map((r) => r.dump.all.seconds), 1)} s`);
+  out(`  each round's ratio vs floor ${list(ratiosFloor, 2)}; vs pg_dump ${list(ratiosPgDump, 2)}${x3 ? `; our build x3 ${list(x3.builds.map((b) => b.run.seconds), 1)} s` : ''} (the tables above show the median run)`);
   out(`ratio vs pg_dump -Fc          ${verdict(ratioPgDump, targets.vs_pg_dump)}   rows phase only: ${(buildA.rowsPhaseSeconds / dumpA.all.seconds).toFixed(2)}`);
   out(`ratio vs floor (rows + files) ${verdict(ratioFloor, targets.vs_floor)}   rows phase vs rows floor: ${(buildA.rowsPhaseSeconds / floorA.rows.seconds).toFixed(2)}`);
   out(`ratio, neighbours ×3          ${verdict(ratioX3, targets.neighbours_x3)}   (per byte of acme rows${ratioX3Raw !== null ? `; raw seconds ratio ${ratioX3Raw.toFixed(2)}` : ''})`);
@@ -533,7 +595,7 @@ try {
   out(`PostgreSQL backend states (sampled every 200 ms): our build: ${states(buildA.cpu)}`);
   out(`  floor: ${states(floorA.rowsCpu)}; database alone: ${states(copyA.cpu)}`);
   if (x3) out(`  our build x3: ${states(x3.build.cpu)}; database alone x3: ${states(x3.copy.cpu)}`);
-  out(`pg_dump database check: ${dumpA.check}`);
+  out(`pg_dump database check: ${rowsCheck}`);
 
   const json = {
     bench: 'build',
@@ -558,7 +620,7 @@ try {
       build_x3: x3 ? round(x3.build.run.seconds) : null, db_copy_alone_x3: x3 ? round(x3.copy.seconds) : null,
       build_profiled: profiled ? round(profiled.run.seconds) : null,
       generate_x1: round(a.generateSeconds), generate_x3: x3 ? round(x3.cloud.generateSeconds) : null,
-      pg_dump_db_prepare: round(dumpA.prepareSeconds), total_run: round((Date.now() - started) / 1000),
+      pg_dump_db_prepare: round(acmeDb.prepareSeconds), total_run: round((Date.now() - started) / 1000),
     },
     cpu_seconds: {
       build_node: round(nodeCpu(buildA.run)), build_pg_backend: round(buildA.cpu.backendSeconds), build_machine_busy: round(buildA.cpu.machineBusy),
@@ -577,14 +639,19 @@ try {
     mb: {
       acme_rows_copy_text: mb(copyA.bytes), acme_files: mb(a.acmeFileBytes), archive: mb(buildA.archiveBytes), archive_rows_compressed: mb(sum(buildA.tables.map((t) => t.compressed))),
       pg_dump: mb(dumpA.allBytes), pg_dump_same_tables: mb(dumpA.sameTablesBytes), floor_rows: mb(floorA.rowsBytes), floor_files: mb(floorA.filesBytes),
-      acme_only_db: mb(dumpA.dbBytes), cloud_x1_rows: mb(a.report.rowBytes), cloud_x1_files: mb(a.cloudFileBytes), cloud_x1_snapshot_db: mb(a.snapshotDbBytes),
+      acme_only_db: mb(acmeDb.dbBytes), cloud_x1_rows: mb(a.report.rowBytes), cloud_x1_files: mb(a.cloudFileBytes), cloud_x1_snapshot_db: mb(a.snapshotDbBytes),
       acme_rows_copy_text_x3: x3 ? mb(x3.copy.bytes) : null, acme_files_x3: x3 ? mb(x3.cloud.acmeFileBytes) : null, archive_x3: x3 ? mb(x3.build.archiveBytes) : null,
       cloud_x3_rows: x3 ? mb(x3.cloud.report.rowBytes) : null, cloud_x3_files: x3 ? mb(x3.cloud.cloudFileBytes) : null, cloud_x3_snapshot_db: x3 ? mb(x3.cloud.snapshotDbBytes) : null,
     },
     cloud: { x1: { tenants: a.tenants, size: a.size }, x3: x3 ? { tenants: x3.cloud.tenants, size: x3.cloud.size, neighbours_factor: round(neighbours(x3.cloud.tenants) / neighbours(baseTenants), 3) } : null },
     rows: { acme_exported: buildA.rows, acme_exported_x3: x3?.build.rows ?? null },
-    peak_rss_mb_x1: round(buildA.run.maxRssKb / 1024, 1), peak_rss_mb_x3: x3 ? round(x3.build.run.maxRssKb / 1024, 1) : null,
-    pg_dump_check: dumpA.check,
+    peak_rss_mb_x1: round(Math.max(...roundsA.map((r) => r.build.run.maxRssKb)) / 1024, 1), peak_rss_mb_x3: x3 ? round(Math.max(...x3.builds.map((b) => b.run.maxRssKb)) / 1024, 1) : null,
+    pg_dump_check: rowsCheck,
+    rounds: {
+      count: rounds,
+      build: roundsA.map((r) => round(r.build.run.seconds)), floor: roundsA.map((r) => round(floorTotal(r.floor))), pg_dump: roundsA.map((r) => round(r.dump.all.seconds)),
+      ratio_vs_floor: ratiosFloor.map((v) => round(v, 3)), ratio_vs_pg_dump: ratiosPgDump.map((v) => round(v, 3)), build_x3: x3 ? x3.builds.map((b) => round(b.run.seconds)) : null,
+    },
     source,
     node: process.version,
   };
