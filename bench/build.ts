@@ -16,7 +16,7 @@ import type { GenerationReport } from '../src/platform/generator/run.js';
 import { referenceManifest } from '../src/platform/manifest.js';
 import { accountFilesDir, takeSnapshot } from '../src/platform/snapshot.js';
 import { readProfile, summarise, type ProfileSummary } from './cpuprofile.js';
-import { cliNodeFlags, mb, output, round, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
+import { cliNodeFlags, mb, median, medianBy, output, round, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
 
 /**
  * The build benchmark: one account (acme, tenant 1, the largest) moved out of a reference
@@ -420,14 +420,6 @@ async function pgDumpSameTables(db: AcmeOnly): Promise<{ readonly sameTables: Ti
   await rm(file);
   return { sameTables, sameTablesBytes };
 }
-
-/** The middle item by `key` (of an even count, the lower middle). */
-function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
-const median = (values: readonly number[]): number => medianBy(values, (v) => v);
 
 async function sourceState(): Promise<{ commit: string; changedFiles: number }> {
   const status = await output('git', ['-C', repo, 'status', '--porcelain=v2', '--branch']).catch(() => '');

@@ -259,3 +259,11 @@ export function throttledProgress(label: string, log: (message: string) => void)
     done: () => undefined,
   };
 }
+
+/** The middle item by `key` (of an even count, the lower middle). */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+export const median = (values: readonly number[]): number => medianBy(values, (v) => v);

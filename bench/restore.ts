@@ -14,14 +14,14 @@ import { cloudPaths, initCloud } from '../src/platform/cloud.js';
 import { tenantWeights } from '../src/platform/generator/plan.js';
 import { referenceManifest } from '../src/platform/manifest.js';
 import { takeSnapshot } from '../src/platform/snapshot.js';
-import { cliNodeFlags, mb, output, round, shellQuote, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
+import { cliNodeFlags, mb, median, medianBy, output, round, shellQuote, timed, timedShell, table, throttledProgress, waitQuiet, watched, type CpuReport, type Timed } from './lib.js';
 
 /**
  * The restore benchmark: acme (tenant 1, the largest account of a reference cloud on the local
  * PostgreSQL server) built into an archive once, then restored, against the reference tools on
  * the same rows:
  *
- *   npm run bench:restore -- --size 1GB [--seed 7] [--quiet-wait 120] [--password file|generated] [--keep]
+ *   npm run bench:restore -- --size 1GB [--seed 7] [--rounds 3] [--quiet-wait 120] [--password file|generated] [--keep]
  *
  * --password file (the default) builds with `--password-file`, which gives age's scrypt work
  * factor 2^18 (256 MiB, seconds of CPU per decryption); `--password generated` lets the build
@@ -38,7 +38,12 @@ import { cliNodeFlags, mb, output, round, shellQuote, timed, timedShell, table, 
  *     (c) `repatriate restore` into an empty MariaDB database (utf8mb4);
  *     (d) `mysqldump --single-transaction` of the database (c) produced (not timed), then
  *         `mysql fresh_db < dump.sql` timed;
- *  3. a readable table on stdout, and as the last line one JSON object.
+ *     in --rounds rounds: each round runs (a) and (b) back to back, then (c) and (d), ours first
+ *     in odd rounds and the reference first in even ones; each ratio is the median of the
+ *     rounds' ratios. The machine's speed drifts by tens of percent over minutes (another tenant
+ *     of the host, which the guest's CPU counters do not show): a tool compared with its
+ *     neighbour in time is compared at the same speed;
+ *  3. a readable table on stdout (the median run of each step), and as the last line one JSON object.
  *
  * Everything lives in a scratch REPATRIATE_HOME under the OS temp folder and in databases named
  * repat_rbench_<run>… on both servers (MariaDB staging databases included), all dropped at the
@@ -51,6 +56,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     server: { type: 'string', default: process.env['REPATRIATE_BENCH_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     mysql: { type: 'string', default: process.env['REPATRIATE_BENCH_MYSQL'] ?? 'mysql://root@127.0.0.1:3306' },
+    rounds: { type: 'string', default: '3' },
     'quiet-wait': { type: 'string', default: '120' },
     /** file: `build --password-file` (age's scrypt work factor 2^18, as a person's password); generated: the build's own 150-bit password (2^10). */
     password: { type: 'string', default: 'file' },
@@ -58,8 +64,9 @@ const { values: args } = parseArgs({
   },
 });
 
-if (!args.size || !['file', 'generated'].includes(args.password)) {
-  process.stderr.write('usage: npm run bench:restore -- --size 1GB [--seed 7] [--quiet-wait SECONDS] [--password file|generated] [--keep]\n');
+const rounds = Number(args.rounds);
+if (!args.size || !['file', 'generated'].includes(args.password) || !Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write('usage: npm run bench:restore -- --size 1GB [--seed 7] [--rounds 3] [--quiet-wait SECONDS] [--password file|generated] [--keep]\n');
   process.exit(2);
 }
 
@@ -356,56 +363,90 @@ try {
   await withDb(server, (db) => db.exec('CHECKPOINT'));
   await output('sync', []);
 
-  // (a) our restore into PostgreSQL
-  const pgOurs = `${runId}_ours`;
-  await createDatabase(withDatabase(server, pgOurs));
-  log('(a) our restore into an empty PostgreSQL database');
-  const oursPg = await quietly(() => ourRestore('pg', built, cloud.home, withDatabase(server, pgOurs), pgOurs, 'postgres'));
-  log(`  ${oursPg.run.seconds.toFixed(1)} s, peak RSS ${rssMb(oursPg.run)} MB, reconcile ${oursPg.reconcileOk ? 'ok' : 'MISMATCH'}`);
-  const oursPgDbBytes = await databaseBytes(server, pgOurs);
-  await dropDatabase(withDatabase(server, pgOurs));
-  await withDb(server, (db) => db.exec('CHECKPOINT'));
-  await output('sync', []);
-
-  // (b) pg_restore -j2
-  const pgRef = `${runId}_pgrestore`;
-  await createDatabase(withDatabase(server, pgRef));
-  log('(b) pg_restore -j2 of the acme-only dump');
-  const { result: pgRestore, cpu: pgRestoreCpu } = await quietly(() =>
-    watched(server, pgRef, () => timed('pg_restore', ['-j2', '-d', withDatabase(server, pgRef), dumpFc], path.join(scratch, 'time.txt'))),
-  );
-  log(`  ${pgRestore.seconds.toFixed(1)} s`);
-  const pgRefDbBytes = await databaseBytes(server, pgRef);
-  await dropDatabase(withDatabase(server, pgRef));
-  await withDb(server, (db) => db.exec('CHECKPOINT'));
-  await output('sync', []);
-
-  // (c) our restore into MariaDB
-  const mariaOurs = `${runId}_ours`;
-  await mysqlExec(`CREATE DATABASE \`${mariaOurs}\` CHARACTER SET utf8mb4`);
-  log('(c) our restore into an empty MariaDB database');
-  const oursMaria = await quietly(() => ourRestore('maria', built, cloud.home, mysqlTarget(mariaOurs), mariaOurs, 'mysql'));
-  log(`  ${oursMaria.run.seconds.toFixed(1)} s, peak RSS ${rssMb(oursMaria.run)} MB, reconcile ${oursMaria.reconcileOk ? 'ok' : 'MISMATCH'}`);
-  const oursMariaDbBytes = await mariaBytes(mariaOurs);
-
-  // (d) mysqldump of (c), then mysql < dump.sql timed
-  log('(d) mysqldump of that database (not timed), then mysql < dump.sql into a fresh database');
+  /** PostgreSQL settles after each step: its checkpoint and the kernel's writeback are not left to the next measurement. */
+  const settle = async (): Promise<void> => {
+    await withDb(server, (db) => db.exec('CHECKPOINT'));
+    await output('sync', []);
+  };
+  const oursIntoPg = async (): Promise<{ restore: OurRestore; dbBytes: number }> => {
+    const name = `${runId}_ours`;
+    await createDatabase(withDatabase(server, name));
+    const restore = await quietly(() => ourRestore('pg', built, cloud.home, withDatabase(server, name), name, 'postgres'));
+    log(`  (a) our restore → PostgreSQL ${restore.run.seconds.toFixed(1)} s, peak RSS ${rssMb(restore.run)} MB, reconcile ${restore.reconcileOk ? 'ok' : 'MISMATCH'}`);
+    const dbBytes = await databaseBytes(server, name);
+    await dropDatabase(withDatabase(server, name));
+    await settle();
+    return { restore, dbBytes };
+  };
+  const pgRestoreJ2 = async (): Promise<{ run: Timed; cpu: CpuReport; dbBytes: number }> => {
+    const name = `${runId}_pgrestore`;
+    await createDatabase(withDatabase(server, name));
+    const { result: run, cpu } = await quietly(() => watched(server, name, () => timed('pg_restore', ['-j2', '-d', withDatabase(server, name), dumpFc], path.join(scratch, 'time.txt'))));
+    log(`  (b) pg_restore -j2 ${run.seconds.toFixed(1)} s`);
+    const dbBytes = await databaseBytes(server, name);
+    await dropDatabase(withDatabase(server, name));
+    await settle();
+    return { run, cpu, dbBytes };
+  };
   const dumpSql = path.join(scratch, 'acme.sql');
-  await timedShell(`mysqldump ${mysqlArgs.map(shellQuote).join(' ')} --single-transaction --skip-lock-tables ${mariaOurs} > ${shellQuote(dumpSql)}`, path.join(scratch, 'time.txt'));
-  const dumpSqlBytes = (await stat(dumpSql)).size;
-  await mysqlExec(`DROP DATABASE \`${mariaOurs}\``);
-  const mariaRef = `${runId}_mysql`;
-  await mysqlExec(`CREATE DATABASE \`${mariaRef}\` CHARACTER SET utf8mb4`);
-  const { result: mysqlLoad, cpu: mysqlCpu } = await quietly(() =>
-    watched(server, mariaRef, () => timedShell(`mysql ${mysqlArgs.map(shellQuote).join(' ')} ${mariaRef} < ${shellQuote(dumpSql)}`, path.join(scratch, 'time.txt'))),
-  );
-  log(`  ${mysqlLoad.seconds.toFixed(1)} s`);
-  await mysqlExec(`DROP DATABASE \`${mariaRef}\``);
+  let dumpSqlBytes = 0;
+  const oursIntoMaria = async (): Promise<{ restore: OurRestore; dbBytes: number }> => {
+    const name = `${runId}_ours`;
+    await mysqlExec(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+    const restore = await quietly(() => ourRestore('maria', built, cloud.home, mysqlTarget(name), name, 'mysql'));
+    log(`  (c) our restore → MariaDB ${restore.run.seconds.toFixed(1)} s, peak RSS ${rssMb(restore.run)} MB, reconcile ${restore.reconcileOk ? 'ok' : 'MISMATCH'}`);
+    const dbBytes = await mariaBytes(name);
+    if (dumpSqlBytes === 0) {
+      log('  (d) mysqldump of that database (not timed), the input of mysql < dump.sql');
+      await timedShell(`mysqldump ${mysqlArgs.map(shellQuote).join(' ')} --single-transaction --skip-lock-tables ${name} > ${shellQuote(dumpSql)}`, path.join(scratch, 'time.txt'));
+      dumpSqlBytes = (await stat(dumpSql)).size;
+    }
+    await mysqlExec(`DROP DATABASE \`${name}\``);
+    return { restore, dbBytes };
+  };
+  const mysqlFromDump = async (): Promise<{ run: Timed; cpu: CpuReport }> => {
+    const name = `${runId}_mysql`;
+    await mysqlExec(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+    const { result: run, cpu } = await quietly(() => watched(server, name, () => timedShell(`mysql ${mysqlArgs.map(shellQuote).join(' ')} ${name} < ${shellQuote(dumpSql)}`, path.join(scratch, 'time.txt'))));
+    log(`  (d) mysql < dump.sql ${run.seconds.toFixed(1)} s`);
+    await mysqlExec(`DROP DATABASE \`${name}\``);
+    return { run, cpu };
+  };
+
+  // Each round runs each engine's pair back to back, ours first in odd rounds and the reference
+  // first in even ones; the first round's MariaDB restore also gives mysqldump its database.
+  const roundsRun: { oursPg: Awaited<ReturnType<typeof oursIntoPg>>; pgRestore: Awaited<ReturnType<typeof pgRestoreJ2>>; oursMaria: Awaited<ReturnType<typeof oursIntoMaria>>; mysql: Awaited<ReturnType<typeof mysqlFromDump>> }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const oursFirst = r % 2 === 0;
+    log(`round ${r + 1} of ${rounds}: ${oursFirst ? 'ours, then the reference tool' : 'the reference tool, then ours'}, PostgreSQL then MariaDB`);
+    let oursPg, pgRestore, oursMaria, mysql;
+    if (oursFirst) {
+      oursPg = await oursIntoPg();
+      pgRestore = await pgRestoreJ2();
+      oursMaria = await oursIntoMaria();
+      mysql = await mysqlFromDump();
+    } else {
+      pgRestore = await pgRestoreJ2();
+      oursPg = await oursIntoPg();
+      mysql = await mysqlFromDump();
+      oursMaria = await oursIntoMaria();
+    }
+    roundsRun.push({ oursPg, pgRestore, oursMaria, mysql });
+  }
+  const medianRound = <T>(pick: (round: (typeof roundsRun)[number]) => T, seconds: (item: T) => number): T => medianBy(roundsRun.map(pick), seconds);
+  const { restore: oursPg, dbBytes: oursPgDbBytes } = medianRound((r) => r.oursPg, (x) => x.restore.run.seconds);
+  const { run: pgRestore, cpu: pgRestoreCpu, dbBytes: pgRefDbBytes } = medianRound((r) => r.pgRestore, (x) => x.run.seconds);
+  const { restore: oursMaria, dbBytes: oursMariaDbBytes } = medianRound((r) => r.oursMaria, (x) => x.restore.run.seconds);
+  const { run: mysqlLoad, cpu: mysqlCpu } = medianRound((r) => r.mysql, (x) => x.run.seconds);
 
   // ---- report
-  const ratioPg = oursPg.run.seconds / pgRestore.seconds;
-  const ratioMaria = oursMaria.run.seconds / mysqlLoad.seconds;
-  const peakRss = Math.max(oursPg.run.maxRssKb, oursMaria.run.maxRssKb) / 1024;
+  // Each round's restore against the reference tool of the same round (the machine's speed drifts), then the median.
+  const ratiosPg = roundsRun.map((r) => r.oursPg.restore.run.seconds / r.pgRestore.run.seconds);
+  const ratiosMaria = roundsRun.map((r) => r.oursMaria.restore.run.seconds / r.mysql.run.seconds);
+  const ratioPg = median(ratiosPg);
+  const ratioMaria = median(ratiosMaria);
+  const peakRss = Math.max(...roundsRun.flatMap((r) => [r.oursPg.restore.run.maxRssKb, r.oursMaria.restore.run.maxRssKb])) / 1024;
+  const reconcileOk = (engine: 'oursPg' | 'oursMaria'): boolean => roundsRun.every((r) => r[engine].restore.reconcileOk);
   const targets = { vs_pg_restore: 1.0, vs_mysql: 0.6, peak_rss_mb: 256 };
   const out = (line = ''): void => void process.stdout.write(line + '\n');
   out();
@@ -436,11 +477,14 @@ try {
   out('tables taking ≥5 % of the load (seconds since the previous table\'s last part; the first includes the preflight):');
   out(table(['table', 'rows', 'PostgreSQL s', 'MariaDB s'], heavy.map((t) => [t.table, t.rows.toLocaleString('en'), round(t.seconds, 1), round(mariaTables.get(t.table)?.seconds ?? 0, 1)])));
   out();
+  const list = (values: readonly number[], digits: number): string => values.map((v) => v.toFixed(digits)).join(' / ');
+  out(`rounds (${rounds}): ours → PostgreSQL ${list(roundsRun.map((r) => r.oursPg.restore.run.seconds), 1)} s, pg_restore -j2 ${list(roundsRun.map((r) => r.pgRestore.run.seconds), 1)} s; ours → MariaDB ${list(roundsRun.map((r) => r.oursMaria.restore.run.seconds), 1)} s, mysql < dump ${list(roundsRun.map((r) => r.mysql.run.seconds), 1)} s`);
+  out(`  each round's ratio vs pg_restore ${list(ratiosPg, 2)}; vs mysql ${list(ratiosMaria, 2)} (the tables above show the median run)`);
   const verdict = (value: number, target: number): string => `${value.toFixed(2)} (target ≤ ${target}: ${value <= target ? 'met' : 'MISSED'})`;
   out(`ratio vs pg_restore -j2     ${verdict(ratioPg, targets.vs_pg_restore)}`);
   out(`ratio vs mysql < mysqldump  ${verdict(ratioMaria, targets.vs_mysql)}`);
   out(`peak RSS                    ${peakRss.toFixed(0)} MB (target ≤ ${targets.peak_rss_mb}: ${peakRss <= targets.peak_rss_mb ? 'met' : 'MISSED'})`);
-  out(`reconcile: PostgreSQL ${oursPg.reconcileOk ? 'ok' : 'MISMATCH'}, MariaDB ${oursMaria.reconcileOk ? 'ok' : 'MISMATCH'}; acme-only db check: ${acme.check}`);
+  out(`reconcile, every round: PostgreSQL ${reconcileOk('oursPg') ? 'ok' : 'MISMATCH'}, MariaDB ${reconcileOk('oursMaria') ? 'ok' : 'MISMATCH'}; acme-only db check: ${acme.check}`);
 
   const json = {
     bench: 'restore',
@@ -465,13 +509,19 @@ try {
     },
     machine_busy: { ours_pg: round(oursPg.cpu.machineBusy), pg_restore: round(pgRestoreCpu.machineBusy), ours_maria: round(oursMaria.cpu.machineBusy), mysql_load: round(mysqlCpu.machineBusy) },
     statements_seconds: { ours_pg: oursPg.statements, ours_maria: oursMaria.statements },
-    peak_rss_mb_pg: rssMb(oursPg.run), peak_rss_mb_maria: rssMb(oursMaria.run),
+    peak_rss_mb_pg: round(Math.max(...roundsRun.map((r) => r.oursPg.restore.run.maxRssKb)) / 1024, 1), peak_rss_mb_maria: round(Math.max(...roundsRun.map((r) => r.oursMaria.restore.run.maxRssKb)) / 1024, 1),
     mb: {
       archive: mb(built.archiveBytes), pg_dump_fc: mb(dumpFcBytes), mysqldump_sql: mb(dumpSqlBytes), acme_only_db: mb(acmeDbBytes),
       ours_pg_db: mb(oursPgDbBytes), pg_restore_db: mb(pgRefDbBytes), ours_maria_db: mb(oursMariaDbBytes), cloud_rows: mb(cloud.rowBytes),
     },
     rows: { archive: sum(Object.values(built.rowsByTable)), restored_pg: oursPg.rows, restored_maria: oursMaria.rows },
-    reconcile_ok: { pg: oursPg.reconcileOk, maria: oursMaria.reconcileOk },
+    reconcile_ok: { pg: reconcileOk('oursPg'), maria: reconcileOk('oursMaria') },
+    rounds: {
+      count: rounds,
+      ours_pg: roundsRun.map((r) => round(r.oursPg.restore.run.seconds)), pg_restore_j2: roundsRun.map((r) => round(r.pgRestore.run.seconds)),
+      ours_maria: roundsRun.map((r) => round(r.oursMaria.restore.run.seconds)), mysql_load: roundsRun.map((r) => round(r.mysql.run.seconds)),
+      ratio_vs_pg_restore: ratiosPg.map((v) => round(v, 3)), ratio_vs_mysql: ratiosMaria.map((v) => round(v, 3)),
+    },
     acme_db_check: acme.check,
     node: process.version,
   };
