@@ -10,14 +10,16 @@ import { writeSignedIndex } from '../src/build/build.js';
 import { loadOrCreateSigningKey } from '../src/core/keystore.js';
 import { silentProgress } from '../src/core/progress.js';
 import { createDatabase } from '../src/engine/postgres/admin.js';
-import { openPostgres } from '../src/engine/postgres/client.js';
+import { openPostgres, recordHashesSince } from '../src/engine/postgres/client.js';
 import { openPglite } from '../src/engine/pglite/client.js';
 import { openMysql } from '../src/engine/mysql/client.js';
 import type { SqlClient } from '../src/engine/types.js';
 import { initCloud } from '../src/platform/cloud.js';
 import { stagedLoad } from '../src/restore/load.js';
 import { addDigests } from '../src/restore/digest.js';
-import { recommendedBufferPool, type StagedTarget } from '../src/restore/staged.js';
+import { postgresStaged, recommendedBufferPool, type StagedTarget } from '../src/restore/staged.js';
+import { reconcile } from '../src/restore/reconcile.js';
+import { swapIn } from '../src/restore/swap.js';
 import { openTarget } from '../src/restore/target.js';
 import type { Schema } from '../src/core/schema.js';
 import { openSnapshot, takeSnapshot } from '../src/platform/snapshot.js';
@@ -227,6 +229,30 @@ describe('restore', () => {
     assert.deepEqual(streamed!.loaded, buffered!.loaded, 'the digests taken while loading');
     assert.deepEqual(streamed!.staged, buffered!.staged, 'what the server holds in staging');
     for (const t of streamed!.staged) assert.deepEqual({ rows: t.rows, digest: t.digest }, streamed!.loaded[t.table], t.table);
+  });
+
+  test('R3 a PostgreSQL server without record hashes (before 14) is reconciled by the rows\' text digest, although the archive carries record hashes', async () => {
+    assert.equal(recordHashesSince, 140000, 'hash_record_extended came with PostgreSQL 14');
+    const url = await emptyServerDatabase('r-nohash');
+    const connected = await openPostgres(url);
+    assert.ok(connected.exportRowsWithHash, 'this PostgreSQL (15) computes record hashes');
+    // The same server, as an older one presents itself: its client offers no record hashes.
+    const older = Object.assign(Object.create(connected) as SqlClient, { exportRowsWithHash: undefined });
+    const target = postgresStaged([older]);
+    try {
+      assert.equal(target.recordHash, undefined, 'a target without record hashes does not offer them to the reconcile');
+      const index = await readIndex(f.archive);
+      const dataDir = path.join(f.home, 'nohash-data');
+      const loaded = await stagedLoad(target, f.archive, index, { passphrase: password }, path.join(f.home, 'nohash-staging'), { rowHashes: true });
+      assert.ok(loaded.recordHashes, 'the archive carries record hashes');
+      await swapIn(target, loaded.schema, path.join(f.home, 'nohash-staging'), dataDir);
+      const report = await reconcile(target, loaded, dataDir);
+      assert.equal(report.checksum, 'row text');
+      assert.equal(report.ok, true, 'every table digested by its text matches the digests taken while loading');
+      assert.ok(report.tables.some((t) => t.rows > 1000));
+    } finally {
+      await target.close();
+    }
   });
 
   test('R2 B5 a value MariaDB cannot hold exactly is named by table, column and row before anything is visible; staging is dropped', async () => {

@@ -25,8 +25,8 @@ export interface SqlClient {
   exportRows(query: RowQuery): AsyncIterable<Uint8Array>;
   /**
    * As {@link exportRows}, each row followed by one more field: its record hash as `columns`
-   * types it, a signed decimal (src/engine/postgres/record-hash.ts).
-   * PostgreSQL and PGlite only.
+   * types it, a signed decimal (src/engine/postgres/record-hash.ts). Present where the server
+   * computes record hashes: PGlite, and PostgreSQL 14 or newer.
    */
   exportRowsWithHash?(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array>;
   close(): Promise<void>;

@@ -182,7 +182,8 @@ export function postgresStaged(clients: readonly SqlClient[]): StagedTarget {
     // spreads a large table's digest over parallel workers (sliced, a 650 MB archive restored 1.04x slower).
     // The server digests its own rows (row-digest.ts, record-hash.ts): nothing but one row comes back.
     readBack: (table, lane, slice) => serverSum(lane, rowDigestSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent))),
-    recordHash: (table, lane, slice) => serverSum(lane, recordHashSumSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent))),
+    // A server without record hashes (PostgreSQL before 14) is reconciled by the rows' text digest.
+    ...(client.exportRowsWithHash ? { recordHash: (table: Table, lane: number, slice?: KeySlice) => serverSum(lane, recordHashSumSql(table.name, table.columns, slice && sliceSql(slice, quoteIdent))) } : {}),
     close: () => closeAll(clients),
   };
 }

@@ -36,12 +36,21 @@ export async function openPostgres(url: string): Promise<SqlClient> {
     });
   }
   client.on('error', () => undefined);
-  return new PostgresClient(client);
+  const { rows } = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  return new PostgresClient(client, Number(rows[0]!.server_version_num) >= recordHashesSince);
 }
+
+/** hash_record_extended, which record hashes are made of (record-hash.ts), came with PostgreSQL 14. */
+export const recordHashesSince = 140000;
 
 class PostgresClient implements SqlClient {
   readonly engine = 'postgres' as const;
-  constructor(private readonly client: pg.Client) {}
+  readonly exportRowsWithHash?: (query: RowQuery, columns: readonly Column[]) => AsyncIterable<Uint8Array>;
+
+  /** `hashesRecords`: the server computes record hashes; an older one exports rows without them. */
+  constructor(private readonly client: pg.Client, hashesRecords: boolean) {
+    if (hashesRecords) this.exportRowsWithHash = (query, columns) => this.copyOut(withRecordHashSql(rowQuerySql(query), columns));
+  }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     const result = await this.client.query(sql, params as unknown[]);
@@ -65,10 +74,6 @@ class PostgresClient implements SqlClient {
   exportRows(query: RowQuery): AsyncIterable<Uint8Array> {
     // One streaming COPY; the session settings above keep the order physical and repeatable.
     return this.copyOut(rowQuerySql(query));
-  }
-
-  exportRowsWithHash(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array> {
-    return this.copyOut(withRecordHashSql(rowQuerySql(query), columns));
   }
 
   async close(): Promise<void> {
