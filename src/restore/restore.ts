@@ -9,10 +9,6 @@ import { swapIn } from './swap.js';
 import { folderEntries, openTarget, stagingFolder, type TargetSpec } from './target.js';
 
 /**
- * A restore: preflight (writes nothing), then a staged load and the atomic swap, then the
- * reconcile. Until the swap, a failure leaves the target as it was.
- */
-/**
  * Connections to a server target: parts load, indexes build and the reconcile reads on this
  * many at once. Into PostgreSQL two keep both cores of a small server busy (the client
  * decrypts on its own; a third changed nothing). Into MariaDB two LOAD DATAs left a third of
@@ -33,6 +29,10 @@ export type RestoreResult =
   | { readonly dryRun: true; readonly preflight: PreflightReport; readonly verified: VerifyReport }
   | { readonly dryRun: false; readonly preflight: PreflightReport; readonly reconcile: ReconcileReport };
 
+/**
+ * A restore: preflight (writes nothing), then a staged load and the atomic swap, then the
+ * reconcile. Until the swap, a failure leaves the target as it was.
+ */
 export async function restore(request: RestoreRequest): Promise<RestoreResult> {
   const embeddedExisted = request.target.engine === 'pglite' && (await folderEntries(path.dirname(request.target.dir))).includes(path.basename(request.target.dir));
   const server = request.target.engine === 'pglite' ? undefined : await openTarget(request.target, loadLanes(request.target));
