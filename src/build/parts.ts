@@ -1,6 +1,7 @@
 import { lineFeeds } from '../core/copy-text.js';
 import type { Column } from '../core/schema.js';
 import { Sum64 } from '../core/sum64.js';
+import type { HashedRows } from '../engine/hashed-rows.js';
 import type { RowQuery, SqlClient } from '../engine/types.js';
 import { compressorPool, type WorkerCompression } from './compressor-pool.js';
 
@@ -17,12 +18,6 @@ export interface CompressedPart {
   readonly raw: number;
   /** The sum of its rows' record hashes, when the source gave them (src/engine/postgres/record-hash.ts). */
   readonly rowHash?: string;
-}
-
-/** Rows of COPY text; with `hashes`, each row's record hash as [billions, last nine digits] per row in order (Sum64#add). */
-export interface RowChunk {
-  readonly data: Uint8Array;
-  readonly hashes?: readonly number[];
 }
 
 export const zstdLevel = 3;
@@ -69,7 +64,7 @@ class PartCompressor {
   }
 }
 
-export async function* compressedParts(rows: AsyncIterable<Uint8Array | RowChunk>, partBytes: number): AsyncGenerator<CompressedPart> {
+export async function* compressedParts(rows: AsyncIterable<Uint8Array | HashedRows>, partBytes: number): AsyncGenerator<CompressedPart> {
   let part: PartCompressor | undefined = await PartCompressor.start();
   try {
     for await (const piece of rows) {
@@ -115,47 +110,10 @@ export async function* compressedParts(rows: AsyncIterable<Uint8Array | RowChunk
  * hashes (PostgreSQL, PGlite), each row's comes with it and each part carries their sum.
  */
 export function exportedParts(db: SqlClient, query: RowQuery, columns: readonly Column[], partBytes: number): AsyncGenerator<CompressedPart> {
-  return compressedParts(db.exportRowsWithHash ? withoutRecordHashes(db.exportRowsWithHash(query, columns)) : db.exportRows(query), partBytes);
+  return compressedParts(db.exportRowsWithHash ? db.exportRowsWithHash(query, columns) : db.exportRows(query), partBytes);
 }
 
 /** What contents.json records of a part besides its name, size and hash. */
 export function partInfo(part: CompressedPart): { rows: number; raw: number; rowHash?: string } {
   return { rows: part.rows, raw: part.raw, ...(part.rowHash ? { rowHash: part.rowHash } : {}) };
-}
-
-/**
- * The rows of an export with record hashes (SqlClient#exportRowsWithHash), each without its
- * last field (its record hash), which comes beside them as [billions, last nine digits]. Rows
- * are moved together in a buffer of this function's own; a row split between chunks waits
- * for its end. The hash field is found from the row's end byte by byte: it is short, and a
- * native search per row cost more than the row's whole handling here.
- */
-export async function* withoutRecordHashes(rows: AsyncIterable<Uint8Array>): AsyncGenerator<RowChunk> {
-  let carry: Buffer | undefined;
-  for await (const chunk of rows) {
-    const data = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
-    const hashes: number[] = [];
-    let kept = 0;
-    let start = 0;
-    for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
-      let tab = end - 1;
-      while (tab >= start && data[tab] !== 9) tab--;
-      if (tab < start || end - tab > 21) throw new Error('an exported row has no record hash after its values');
-      const negative = data[tab + 1] === 0x2d;
-      const digits = negative ? tab + 2 : tab + 1;
-      const split = Math.max(digits, end - 9);
-      let billions = 0;
-      for (let i = digits; i < split; i++) billions = billions * 10 + data[i]! - 0x30;
-      let units = 0;
-      for (let i = split; i < end; i++) units = units * 10 + data[i]! - 0x30;
-      hashes.push(negative ? -billions : billions, negative ? -units : units);
-      if (kept !== start) data.copyWithin(kept, start, tab);
-      kept += tab - start;
-      data[kept++] = 10;
-      start = end + 1;
-    }
-    carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
-    if (kept > 0) yield { data: data.subarray(0, kept), hashes };
-  }
-  if (carry) throw new Error('the export ended inside a row');
 }

@@ -3,6 +3,7 @@
  * it with its own driver; callers never see driver types.
  */
 import type { Column } from '../core/schema.js';
+import type { HashedRows } from './hashed-rows.js';
 
 export type EngineName = 'postgres' | 'pglite' | 'mysql';
 
@@ -24,11 +25,11 @@ export interface SqlClient {
    */
   exportRows(query: RowQuery): AsyncIterable<Uint8Array>;
   /**
-   * As {@link exportRows}, each row followed by one more field: its record hash as `columns`
-   * types it, a signed decimal (src/engine/postgres/record-hash.ts). Present where the server
+   * As {@link exportRows}, in chunks of whole rows, with each row's record hash as `columns`
+   * types it (src/engine/postgres/record-hash.ts) beside them. Present where the server
    * computes record hashes: PGlite, and PostgreSQL 14 or newer.
    */
-  exportRowsWithHash?(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array>;
+  exportRowsWithHash?(query: RowQuery, columns: readonly Column[]): AsyncIterable<HashedRows>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Column } from '../../core/schema.js';
 import { withRecordHashSql } from '../postgres/record-hash.js';
+import { withoutRecordHashes, type HashedRows } from '../hashed-rows.js';
 import { quoteIdent, quoteLiteral, quoteTable, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
 /** COPY into PGlite goes through an in-memory blob; rows are loaded in groups of about this size. */
@@ -69,8 +70,8 @@ class PgliteClient implements SqlClient {
     return this.exportBlocks(query, (range) => rowQuerySql(query, range));
   }
 
-  exportRowsWithHash(query: RowQuery, columns: readonly Column[]): AsyncIterable<Uint8Array> {
-    return this.exportBlocks(query, (range) => withRecordHashSql(rowQuerySql(query, range), columns));
+  exportRowsWithHash(query: RowQuery, columns: readonly Column[]): AsyncIterable<HashedRows> {
+    return withoutRecordHashes(this.exportBlocks(query, (range) => withRecordHashSql(rowQuerySql(query, range), columns)));
   }
 
   private async *exportBlocks(query: RowQuery, sqlOf: (range: string) => string): AsyncIterable<Uint8Array> {

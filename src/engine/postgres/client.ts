@@ -1,9 +1,11 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { RepatriateError } from '../../core/errors.js';
 import type { Column } from '../../core/schema.js';
+import type { HashedRows } from '../hashed-rows.js';
+import { CopyOutReader } from './copy-out.js';
 import { withRecordHashSql } from './record-hash.js';
 import { quoteIdent, quoteTable, redactUrl, rowQuerySql, type RowQuery, type SqlClient, type TableName } from '../types.js';
 
@@ -45,11 +47,11 @@ export const recordHashesSince = 140000;
 
 class PostgresClient implements SqlClient {
   readonly engine = 'postgres' as const;
-  readonly exportRowsWithHash?: (query: RowQuery, columns: readonly Column[]) => AsyncIterable<Uint8Array>;
+  readonly exportRowsWithHash?: (query: RowQuery, columns: readonly Column[]) => AsyncIterable<HashedRows>;
 
   /** `hashesRecords`: the server computes record hashes; an older one exports rows without them. */
   constructor(private readonly client: pg.Client, hashesRecords: boolean) {
-    if (hashesRecords) this.exportRowsWithHash = (query, columns) => this.copyOut(withRecordHashSql(rowQuerySql(query), columns));
+    if (hashesRecords) this.exportRowsWithHash = (query, columns) => this.client.query(new CopyOutReader(`COPY (${withRecordHashSql(rowQuerySql(query), columns)}) TO STDOUT`, true));
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -66,9 +68,8 @@ class PostgresClient implements SqlClient {
     await pipeline(Readable.from(rows), this.client.query(copyFrom(sql)));
   }
 
-  async *copyOut(query: string): AsyncIterable<Uint8Array> {
-    const stream = this.client.query(copyTo(`COPY (${query}) TO STDOUT`));
-    for await (const chunk of stream) yield chunk as Uint8Array;
+  copyOut(query: string): AsyncIterable<Uint8Array> {
+    return this.client.query(new CopyOutReader(`COPY (${query}) TO STDOUT`, false));
   }
 
   exportRows(query: RowQuery): AsyncIterable<Uint8Array> {

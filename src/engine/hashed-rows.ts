@@ -1,0 +1,62 @@
+/**
+ * Rows exported with their record hashes (SqlClient#exportRowsWithHash): the COPY text of whole
+ * rows without the hash field the server appended to each, and beside them each row's hash as
+ * [billions, last nine digits] in order (core/sum64.ts adds such pairs exactly).
+ */
+export interface HashedRows {
+  readonly data: Uint8Array;
+  readonly hashes: readonly number[];
+}
+
+/**
+ * Reads the record hash that ends the row of COPY text from `start` to its line feed at `end`
+ * (a tab, then a signed decimal of at most 19 digits), pushes it to `hashes` and returns where
+ * its tab is: the row's own values end there. The digits are read once, from the row's end
+ * back to the tab: the field is short, and a native search per row cost more than the row's
+ * whole handling.
+ */
+export function takeRecordHash(data: Uint8Array, start: number, end: number, hashes: number[]): number {
+  let at = end - 1;
+  let units = 0;
+  let billions = 0;
+  for (let scale = 1; at >= start && at >= end - 9; at--, scale *= 10) {
+    const digit = data[at]! - 0x30;
+    if (digit < 0 || digit > 9) break;
+    units += digit * scale;
+  }
+  for (let scale = 1; at >= start && at >= end - 19; at--, scale *= 10) {
+    const digit = data[at]! - 0x30;
+    if (digit < 0 || digit > 9) break;
+    billions += digit * scale;
+  }
+  const negative = at >= start && data[at] === 0x2d;
+  if (negative) at--;
+  if (at < start || data[at] !== 9 || at === end - 1 || (negative && at === end - 2)) throw new Error('an exported row has no record hash after its values');
+  hashes.push(negative ? -billions : billions, negative ? -units : units);
+  return at;
+}
+
+/**
+ * A stream of COPY text whose rows each end in a record hash field (split anywhere between
+ * chunks) as {@link HashedRows}. Rows are moved together in a buffer of this function's own;
+ * a row split between chunks waits for its end.
+ */
+export async function* withoutRecordHashes(rows: AsyncIterable<Uint8Array>): AsyncGenerator<HashedRows> {
+  let carry: Buffer | undefined;
+  for await (const chunk of rows) {
+    const data = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+    const hashes: number[] = [];
+    let kept = 0;
+    let start = 0;
+    for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
+      const tab = takeRecordHash(data, start, end, hashes);
+      if (kept !== start) data.copyWithin(kept, start, tab);
+      kept += tab - start;
+      data[kept++] = 10;
+      start = end + 1;
+    }
+    carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
+    if (kept > 0) yield { data: data.subarray(0, kept), hashes };
+  }
+  if (carry) throw new Error('the export ended inside a row');
+}
