@@ -43,7 +43,7 @@ class PartCompressor {
   }
 
   /** Writes `rows` whole rows; `hashes` holds theirs from index `from` on. */
-  async write(data: Uint8Array, rows: number, hashes?: readonly number[], from = 0): Promise<void> {
+  async write(data: Uint8Array, rows: number, hashes?: ArrayLike<number>, from = 0): Promise<void> {
     this.raw += data.length;
     this.rows += rows;
     if (hashes) {

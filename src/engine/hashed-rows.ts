@@ -5,35 +5,36 @@
  */
 export interface HashedRows {
   readonly data: Uint8Array;
-  readonly hashes: readonly number[];
+  readonly hashes: ArrayLike<number>;
 }
 
 /**
  * Reads the record hash that ends the row of COPY text from `start` to its line feed at `end`
- * (a tab, then a signed decimal of at most 19 digits), pushes it to `hashes` and returns where
- * its tab is: the row's own values end there. The digits are read once, from the row's end
- * back to the tab: the field is short, and a native search per row cost more than the row's
- * whole handling.
+ * (a tab, then a signed decimal of at most 19 digits), stores it at `hashes[at]` and
+ * `hashes[at + 1]`, and returns where its tab is: the row's own values end there. The digits
+ * are read once, from the row's end back to the tab: the field is short, and a native search
+ * per row cost more than the row's whole handling.
  */
-export function takeRecordHash(data: Uint8Array, start: number, end: number, hashes: number[]): number {
-  let at = end - 1;
+export function takeRecordHash(data: Uint8Array, start: number, end: number, hashes: number[] | Float64Array, at: number): number {
+  let tab = end - 1;
   let units = 0;
   let billions = 0;
-  for (let scale = 1; at >= start && at >= end - 9; at--, scale *= 10) {
-    const digit = data[at]! - 0x30;
+  for (let scale = 1; tab >= start && tab >= end - 9; tab--, scale *= 10) {
+    const digit = data[tab]! - 0x30;
     if (digit < 0 || digit > 9) break;
     units += digit * scale;
   }
-  for (let scale = 1; at >= start && at >= end - 19; at--, scale *= 10) {
-    const digit = data[at]! - 0x30;
+  for (let scale = 1; tab >= start && tab >= end - 19; tab--, scale *= 10) {
+    const digit = data[tab]! - 0x30;
     if (digit < 0 || digit > 9) break;
     billions += digit * scale;
   }
-  const negative = at >= start && data[at] === 0x2d;
-  if (negative) at--;
-  if (at < start || data[at] !== 9 || at === end - 1 || (negative && at === end - 2)) throw new Error('an exported row has no record hash after its values');
-  hashes.push(negative ? -billions : billions, negative ? -units : units);
-  return at;
+  const negative = tab >= start && data[tab] === 0x2d;
+  if (negative) tab--;
+  if (tab < start || data[tab] !== 9 || tab === end - 1 || (negative && tab === end - 2)) throw new Error('an exported row has no record hash after its values');
+  hashes[at] = negative ? -billions : billions;
+  hashes[at + 1] = negative ? -units : units;
+  return tab;
 }
 
 /**
@@ -49,7 +50,7 @@ export async function* withoutRecordHashes(rows: AsyncIterable<Uint8Array>): Asy
     let kept = 0;
     let start = 0;
     for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
-      const tab = takeRecordHash(data, start, end, hashes);
+      const tab = takeRecordHash(data, start, end, hashes, hashes.length);
       if (kept !== start) data.copyWithin(kept, start, tab);
       kept += tab - start;
       data[kept++] = 10;

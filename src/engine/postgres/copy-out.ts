@@ -30,8 +30,9 @@ export class CopyOutReader extends Readable {
   /** A message split between socket chunks: its first bytes, then (once its length is known) a buffer of its whole size. */
   private split: Buffer | undefined;
   private splitBytes = 0;
-  /** The record hashes of the rows not yet passed on. */
-  private hashes: number[] = [];
+  /** The record hashes of the rows not yet passed on: `hashCount` numbers, two per row, in a buffer kept from chunk to chunk. */
+  private hashes = new Float64Array(4096);
+  private hashCount = 0;
 
   constructor(
     private readonly text: string,
@@ -101,55 +102,67 @@ export class CopyOutReader extends Readable {
       if (at < 0 || !this.connection) return;
     }
     let kept = 0;
-    while (at < chunk.length) {
+    const length = chunk.length;
+    while (at < length) {
       const code = chunk[at]!;
-      if (code === copyData && chunk.length - at >= headerBytes) {
-        const end = at + 1 + chunk.readUInt32BE(at + 1);
-        if (end > chunk.length) break;
-        kept = this.keepRow(chunk, at + headerBytes, end, kept, chunk.subarray(end));
+      if (code === copyData && length - at >= headerBytes) {
+        const end = at + 1 + chunk[at + 1]! * 0x1000000 + (chunk[at + 2]! << 16 | chunk[at + 3]! << 8 | chunk[at + 4]!);
+        if (end > length) break;
+        kept = this.keepRow(chunk, at + headerBytes, end, kept);
+        if (kept < 0) return this.malformed(chunk.subarray(end));
         at = end;
         continue;
       }
       if (code === errorResponse) return this.detach(chunk.subarray(at));
-      if (chunk.length - at < headerBytes) break;
+      if (length - at < headerBytes) break;
       const end = at + 1 + chunk.readUInt32BE(at + 1);
-      if (end > chunk.length) break;
+      if (end > length) break;
       if (!interspersed.has(code)) return this.end(chunk.subarray(0, kept), chunk.subarray(code === copyDone ? end : at));
       at = end;
     }
     this.pass(chunk.subarray(0, kept));
-    if (at < chunk.length) this.keepSplit(chunk.subarray(at));
+    if (at < length) this.keepSplit(chunk.subarray(at));
   }
 
   /**
    * Moves the row from `start` to `end` (a CopyData payload) to `kept` in the same buffer and
-   * returns where the kept rows now end. A malformed row stops the COPY: pg gets the socket
-   * back at `rest`, the next message, so the connection stays usable.
+   * returns where the kept rows now end, or -1 when the row is malformed.
    */
-  private keepRow(data: Buffer, start: number, end: number, kept: number, rest: Buffer): number {
+  private keepRow(data: Buffer, start: number, end: number, kept: number): number {
     if (!this.withHashes) {
       data.copyWithin(kept, start, end);
       return kept + end - start;
     }
+    if (data[end - 1] !== 10) return -1;
+    if (this.hashCount + 2 > this.hashes.length) {
+      const more = new Float64Array(2 * this.hashes.length);
+      more.set(this.hashes);
+      this.hashes = more;
+    }
     let tab: number;
     try {
-      if (data[end - 1] !== 10) throw new Error('a row of the COPY does not end in a line feed');
-      tab = takeRecordHash(data, start, end - 1, this.hashes);
-    } catch (error) {
-      this.detach(rest);
-      throw error;
+      tab = takeRecordHash(data, start, end - 1, this.hashes, this.hashCount);
+    } catch {
+      return -1;
     }
+    this.hashCount += 2;
     data.copyWithin(kept, start, tab);
     kept += tab - start;
     data[kept] = 10;
     return kept + 1;
   }
 
+  /** A malformed row stops the COPY: pg gets the socket back at `rest`, the next message, so the connection stays usable. */
+  private malformed(rest: Buffer): never {
+    this.detach(rest);
+    throw new Error('an exported row has no record hash after its values');
+  }
+
   /** Passes rows on, with their hashes. */
   private pass(rows: Buffer): void {
     if (rows.length === 0) return;
-    const more = this.push(this.withHashes ? ({ data: rows, hashes: this.hashes } satisfies HashedRows) : rows);
-    this.hashes = [];
+    const more = this.push(this.withHashes ? ({ data: rows, hashes: this.hashes.slice(0, this.hashCount) } satisfies HashedRows) : rows);
+    this.hashCount = 0;
     if (!more) this.wanted = false;
   }
 
@@ -193,7 +206,11 @@ export class CopyOutReader extends Readable {
     this.split = undefined;
     this.splitBytes = 0;
     const code = split[0]!;
-    if (code === copyData) this.pass(split.subarray(0, this.keepRow(split, headerBytes, split.length, 0, chunk.subarray(taken))));
+    if (code === copyData) {
+      const kept = this.keepRow(split, headerBytes, split.length, 0);
+      if (kept < 0) this.malformed(chunk.subarray(taken));
+      this.pass(split.subarray(0, kept));
+    }
     else if (code === copyDone) this.end(Buffer.alloc(0), chunk.subarray(taken));
     else if (!interspersed.has(code)) this.end(Buffer.alloc(0), Buffer.concat([split, chunk.subarray(taken)]));
     return taken;
