@@ -6,7 +6,6 @@ import type { Progress } from '../core/progress.js';
 import { createDatabase, databaseExists, dropDatabase, listDatabases } from '../engine/postgres/admin.js';
 import { openPostgres } from '../engine/postgres/client.js';
 import { redactUrl } from '../engine/types.js';
-import { openPglite } from '../engine/pglite/client.js';
 import type { SqlClient } from '../engine/types.js';
 import { FileStore } from './filestore.js';
 import { generateCloud, type GenerationReport } from './generator/run.js';
@@ -71,7 +70,8 @@ export async function readCloudConfig(home: string): Promise<CloudConfig> {
 }
 
 export async function openDatabase(location: DatabaseLocation): Promise<SqlClient> {
-  return location.engine === 'pglite' ? openPglite(location.dir) : openPostgres(location.url);
+  // PGlite is loaded only for an embedded cloud: a build from a server does not pay for loading it.
+  return location.engine === 'pglite' ? (await import('../engine/pglite/client.js')).openPglite(location.dir) : openPostgres(location.url);
 }
 
 export interface Cloud {

@@ -1,6 +1,5 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { openPglite } from '../../engine/pglite/client.js';
 import { openPostgres } from '../../engine/postgres/client.js';
 import type { SqlClient } from '../../engine/types.js';
 import { migrate } from './migrations.js';
@@ -40,7 +39,7 @@ export async function deskStoreExists(location: StoreLocation): Promise<boolean>
 }
 
 export async function openDeskStore(location: StoreLocation): Promise<DeskStore> {
-  const client = location.engine === 'pglite' ? await openPglite(location.dir) : await openPostgres(location.url);
+  const client = location.engine === 'pglite' ? await (await import('../../engine/pglite/client.js')).openPglite(location.dir) : await openPostgres(location.url);
   const store = new QueuedStore(location, client);
   try {
     await store.transaction((sql) => migrate(sql));
