@@ -210,9 +210,11 @@ export class CopyOutReader extends Readable {
       const kept = this.keepRow(split, headerBytes, split.length, 0);
       if (kept < 0) this.malformed(chunk.subarray(taken));
       this.pass(split.subarray(0, kept));
+    } else if (code === copyDone) {
+      this.end(Buffer.alloc(0), chunk.subarray(taken));
+    } else if (!interspersed.has(code)) {
+      this.end(Buffer.alloc(0), Buffer.concat([split, chunk.subarray(taken)]));
     }
-    else if (code === copyDone) this.end(Buffer.alloc(0), chunk.subarray(taken));
-    else if (!interspersed.has(code)) this.end(Buffer.alloc(0), Buffer.concat([split, chunk.subarray(taken)]));
     return taken;
   }
 
