@@ -241,7 +241,7 @@ interface CopyOnly {
 }
 
 /**
- * The database side alone: the build's row queries through the same driver (pg + pg-copy-streams,
+ * The database side alone: the build's row queries through the same driver (pg and the engine's COPY reader,
  * one connection, the engine's session settings), bytes counted and dropped. Also warms the cache.
  */
 async function copyOnly(cloud: Cloud, queries: RowQueries): Promise<CopyOnly> {
@@ -442,7 +442,7 @@ try {
   // ---- cloud x1
   const a = await makeCloud('x1', baseTenants);
   const qa = await rowQueries(a);
-  log(`database side alone (the build's ${qa.exports.length} row queries through pg-copy-streams, discarded; warms the cache)`);
+  log(`database side alone (the build's ${qa.exports.length} row queries through the engine's COPY reader, discarded; warms the cache)`);
   await waitQuiet(log);
   const copyA = await copyOnly(a, qa);
   log(`  ${formatBytes(copyA.bytes)} of acme rows in ${secondsText(copyA.seconds)} (${rate(copyA.bytes, copyA.seconds)}); ledger counts ${secondsText(copyA.excludedCountSeconds)}`);
