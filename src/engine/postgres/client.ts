@@ -51,7 +51,7 @@ class PostgresClient implements SqlClient {
 
   /** `hashesRecords`: the server computes record hashes; an older one exports rows without them. */
   constructor(private readonly client: pg.Client, hashesRecords: boolean) {
-    if (hashesRecords) this.exportRowsWithHash = (query, columns) => this.client.query(new CopyOutReader(`COPY (${withRecordHashSql(rowQuerySql(query), columns)}) TO STDOUT`, true));
+    if (hashesRecords) this.exportRowsWithHash = (query, columns) => this.copyTo(withRecordHashSql(rowQuerySql(query), columns), true);
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -69,7 +69,12 @@ class PostgresClient implements SqlClient {
   }
 
   copyOut(query: string): AsyncIterable<Uint8Array> {
-    return this.client.query(new CopyOutReader(`COPY (${query}) TO STDOUT`, false));
+    return this.copyTo(query, false);
+  }
+
+  /** `COPY (query) TO STDOUT` through the reader of copy-out.ts: rows, or with `withHashes` HashedRows. */
+  private copyTo(query: string, withHashes: boolean): CopyOutReader {
+    return this.client.query(new CopyOutReader(`COPY (${query}) TO STDOUT`, withHashes));
   }
 
   exportRows(query: RowQuery): AsyncIterable<Uint8Array> {

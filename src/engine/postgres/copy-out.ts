@@ -10,6 +10,11 @@ const interspersed = new Set([0x48 /* CopyOutResponse */, 0x4e /* NoticeResponse
 /** A message's type byte and length field. */
 const headerBytes = 5;
 
+/** The size of the message starting at `at`, type byte included (its length field counts itself, not the type byte). */
+function messageSize(data: Uint8Array, at: number): number {
+  return 1 + data[at + 1]! * 0x1000000 + ((data[at + 2]! << 16) | (data[at + 3]! << 8) | data[at + 4]!);
+}
+
 /**
  * `COPY … TO STDOUT` read straight off a pg connection. Like pg-copy-streams' copy-to, it
  * takes the socket over from pg until CopyDone and then hands back what follows (CommandComplete,
@@ -106,7 +111,7 @@ export class CopyOutReader extends Readable {
     while (at < length) {
       const code = chunk[at]!;
       if (code === copyData && length - at >= headerBytes) {
-        const end = at + 1 + chunk[at + 1]! * 0x1000000 + (chunk[at + 2]! << 16 | chunk[at + 3]! << 8 | chunk[at + 4]!);
+        const end = at + messageSize(chunk, at);
         if (end > length) break;
         kept = this.keepRow(chunk, at + headerBytes, end, kept);
         if (kept < 0) return this.malformed(chunk.subarray(end));
@@ -115,7 +120,7 @@ export class CopyOutReader extends Readable {
       }
       if (code === errorResponse) return this.detach(chunk.subarray(at));
       if (length - at < headerBytes) break;
-      const end = at + 1 + chunk.readUInt32BE(at + 1);
+      const end = at + messageSize(chunk, at);
       if (end > length) break;
       if (!interspersed.has(code)) return this.end(chunk.subarray(0, kept), chunk.subarray(code === copyDone ? end : at));
       at = end;
@@ -175,7 +180,7 @@ export class CopyOutReader extends Readable {
 
   private keepSplit(start: Buffer): void {
     if (start.length >= headerBytes) {
-      this.split = Buffer.allocUnsafe(1 + start.readUInt32BE(1));
+      this.split = Buffer.allocUnsafe(messageSize(start, 0));
       start.copy(this.split);
     } else {
       this.split = Buffer.from(start);
@@ -195,7 +200,7 @@ export class CopyOutReader extends Readable {
         this.splitBytes = header.length;
         return -1;
       }
-      split = this.split = Buffer.allocUnsafe(1 + header.readUInt32BE(1));
+      split = this.split = Buffer.allocUnsafe(messageSize(header, 0));
       header.copy(split);
       this.splitBytes = headerBytes;
     }
