@@ -1,89 +1,14 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { Decrypter, Encrypter, type Identity, type Recipient, type Stanza } from 'age-encryption';
+import { Chunker, open, payloadKey, PayloadSealer, sealedChunkSize, tagSize } from './age-payload.js';
 
 /**
  * age v1 files with typage writing and reading the header (recipients, stanzas, MAC) and Node's
- * native ChaCha20-Poly1305 doing the payload (C2SP age §payload: HKDF-SHA256(file key, 16-byte
- * nonce, "payload") keys the STREAM construction, 64 KiB chunks, 11-byte big-endian counter and a
- * last-chunk flag as the 12-byte nonce). typage's JavaScript ChaCha ran at ~78 MB/s and was the
- * build's and the restore's busiest step; OpenSSL's runs at over 1 GB/s. The bytes are the same:
- * Debian's `age` and typage read what this writes, and this reads what they write.
+ * native ChaCha20-Poly1305 doing the payload (age-payload.ts). typage's JavaScript ChaCha ran
+ * at ~78 MB/s and was the build's and the restore's busiest step; OpenSSL's runs at over
+ * 1 GB/s. The bytes are the same: Debian's `age` and typage read what this writes, and this
+ * reads what they write.
  */
-const chunkSize = 64 * 1024;
-const tagSize = 16;
-const sealedChunkSize = chunkSize + tagSize;
-
-function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync('sha256', fileKey, nonce, 'payload', 32));
-}
-
-function chunkNonce(counter: bigint, last: boolean): Buffer {
-  const nonce = Buffer.alloc(12);
-  nonce.writeBigUInt64BE(counter, 3);
-  nonce[11] = last ? 1 : 0;
-  return nonce;
-}
-
-/** A sealed chunk as its ciphertext and its tag, two buffers: joining them would copy every byte once more. */
-function seal(key: Buffer, counter: bigint, last: boolean, plaintext: Buffer): [Buffer, Buffer] {
-  const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: tagSize });
-  const ciphertext = cipher.update(plaintext);
-  cipher.final(); // a stream cipher: nothing is held back
-  return [ciphertext, cipher.getAuthTag()];
-}
-
-function open(key: Buffer, counter: bigint, last: boolean, sealed: Buffer): Buffer | null {
-  const decipher = createDecipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: tagSize });
-  decipher.setAuthTag(sealed.subarray(sealed.length - tagSize));
-  try {
-    const plaintext = decipher.update(sealed.subarray(0, sealed.length - tagSize));
-    decipher.final(); // checks the tag: the plaintext is returned only if it holds
-    return plaintext;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Cuts a byte stream into pieces of `size` bytes for the STREAM chunks. A piece that lies
- * whole inside an input buffer is passed as a view of it; only a piece that spans two inputs
- * is copied together, into one buffer that is reused: `each` must not keep the piece (the
- * cipher reads it and returns its output in a new buffer).
- */
-class Chunker {
-  private readonly partial: Buffer;
-  private partialLength = 0;
-
-  constructor(private readonly size: number) {
-    this.partial = Buffer.allocUnsafe(size);
-  }
-
-  /** Calls `each` with every complete piece that more bytes follow (the last one may be the stream's last). */
-  push(input: Buffer, each: (piece: Buffer) => void): void {
-    let offset = 0;
-    while (offset < input.length) {
-      if (this.partialLength === this.size) {
-        each(this.partial);
-        this.partialLength = 0;
-      }
-      if (this.partialLength === 0 && input.length - offset > this.size) {
-        each(input.subarray(offset, offset + this.size));
-        offset += this.size;
-        continue;
-      }
-      const take = Math.min(this.size - this.partialLength, input.length - offset);
-      input.copy(this.partial, this.partialLength, offset, offset + take);
-      this.partialLength += take;
-      offset += take;
-    }
-  }
-
-  /** What is left: the last piece, 0 to `size` bytes. */
-  rest(): Buffer {
-    return this.partial.subarray(0, this.partialLength);
-  }
-}
 
 /** Sees the file key typage generates for a file; adds no stanza of its own. */
 class FileKeyCapture implements Recipient {
@@ -95,40 +20,41 @@ class FileKeyCapture implements Recipient {
 }
 
 class StreamSealer extends Transform {
-  private readonly chunks = new Chunker(chunkSize);
-  private counter = 0n;
+  private readonly sealer: PayloadSealer;
 
-  constructor(
-    private readonly key: Buffer,
-    prefix: Buffer,
-  ) {
+  constructor({ header, key }: AgeStart) {
     super({ highWaterMark: 1024 * 1024 });
-    this.push(prefix);
+    this.push(header);
+    this.sealer = new PayloadSealer(key, (ciphertext, tag) => {
+      this.push(ciphertext);
+      this.push(tag);
+    });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    // A chunk is sealed only once more bytes follow it: the last one carries the last-chunk flag.
-    this.chunks.push(chunk, (plaintext) => this.sealed(seal(this.key, this.counter++, false, plaintext)));
+    this.sealer.push(chunk);
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    this.sealed(seal(this.key, this.counter, true, this.chunks.rest()));
+    this.sealer.end();
     done();
-  }
-
-  private sealed([ciphertext, tag]: [Buffer, Buffer]): void {
-    this.push(ciphertext);
-    this.push(tag);
   }
 }
 
+/** How an age file for some recipients begins: its header (with the payload nonce), and the key that seals its payload. */
+export interface AgeStart {
+  readonly header: Buffer;
+  readonly key: Buffer;
+}
+
 /**
- * A Transform from plaintext to an age file for the given recipients. typage encrypts an empty
- * file to produce the header and payload nonce; the payload key derived from the captured file
- * key must open that file's empty last chunk, which proves both were taken correctly.
+ * The header and payload key of a new age file for the given recipients. typage encrypts an
+ * empty file to produce the header and payload nonce; the payload key derived from the
+ * captured file key must open that file's empty last chunk, which proves both were taken
+ * correctly.
  */
-export async function ageEncryptor(recipients: readonly (string | Recipient)[]): Promise<Transform> {
+export async function ageStart(recipients: readonly (string | Recipient)[]): Promise<AgeStart> {
   const encrypter = new Encrypter();
   for (const recipient of recipients) encrypter.addRecipient(recipient);
   const capture = new FileKeyCapture();
@@ -137,8 +63,13 @@ export async function ageEncryptor(recipients: readonly (string | Recipient)[]):
   const nonce = empty.subarray(empty.length - tagSize - 16, empty.length - tagSize);
   if (!capture.fileKey) throw new Error('age: the file key was not captured');
   const key = payloadKey(capture.fileKey, nonce);
-  if (open(key, 0n, true, empty.subarray(empty.length - tagSize)) === null) throw new Error('age: the captured file key does not open its own file');
-  return new StreamSealer(key, Buffer.from(empty.subarray(0, empty.length - tagSize)));
+  if (open(key, 0, true, empty.subarray(empty.length - tagSize)) === null) throw new Error('age: the captured file key does not open its own file');
+  return { header: Buffer.from(empty.subarray(0, empty.length - tagSize)), key };
+}
+
+/** A Transform from plaintext to an age file for the given recipients. */
+export async function ageEncryptor(recipients: readonly (string | Recipient)[]): Promise<Transform> {
+  return new StreamSealer(await ageStart(recipients));
 }
 
 const headerEnd = Buffer.from('\n--- ');
@@ -201,9 +132,9 @@ async function* openedPayload(fileKey: Uint8Array, start: Buffer, input: AsyncIt
   const key = payloadKey(fileKey, pending.subarray(0, 16));
   // Every whole chunk that is known not to be the last (more bytes follow it) is opened.
   const chunks = new Chunker(sealedChunkSize);
-  let counter = 0n;
+  let counter = 0;
   const opened: Buffer[] = [];
-  const openChunk = (sealed: Buffer): void => {
+  const openChunk = (sealed: Uint8Array): void => {
     const plain = open(key, counter++, false, sealed);
     if (plain === null) throw new Error('age: a payload chunk failed authentication (damaged file)');
     opened.push(plain);
@@ -217,7 +148,7 @@ async function* openedPayload(fileKey: Uint8Array, start: Buffer, input: AsyncIt
   }
   // The last chunk: never empty unless the whole file is, and it must carry the last-chunk flag.
   const last = chunks.rest();
-  if (last.length < tagSize || (last.length === tagSize && counter > 0n)) throw new Error('age: the file is truncated');
+  if (last.length < tagSize || (last.length === tagSize && counter > 0)) throw new Error('age: the file is truncated');
   const plain = open(key, counter, true, last);
   if (plain === null) throw new Error('age: the last payload chunk failed authentication (damaged or truncated file)');
   if (plain.length > 0) yield plain;

@@ -1,67 +1,31 @@
 import { Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BatchSender } from '../core/batches.js';
+import { moduleWorker } from '../core/module-worker.js';
+import type { AgeStart } from './age-stream.js';
 import { chunkSize } from './format.js';
 
 /**
- * The end of a volume's pipeline: the ciphertext is written to its file and hashed (the whole
- * volume and every 64 MiB chunk, for index.json) on a worker thread of its own. On the main
- * thread these two hashes cost about as much as the encryption itself, while the main thread
- * also reads the rows, builds the tar stream and encrypts.
+ * The end of a volume's pipeline, on a thread of its own (volume-sink-worker.ts): the tar
+ * stream's bytes are sealed into the age payload, written to the volume's file and hashed (the
+ * whole volume and every 64 MiB chunk, for index.json). On the main thread, which also reads
+ * the rows, hands them to zstd and builds the tar stream, the encryption's 64 KiB buffers
+ * alone (one per sealed chunk) set off a full garbage collection of the main heap about every
+ * 20 MB; on this thread's small heap such a collection costs next to nothing.
  */
-const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const { createHash } = require('node:crypto');
-const { file, chunkSize } = workerData;
-let fd;
-const whole = createHash('sha256');
-let chunk = createHash('sha256');
-let inChunk = 0;
-let size = 0;
-const chunks = [];
-function hash(data) {
-  whole.update(data);
-  size += data.length;
-  for (let at = 0; at < data.length; ) {
-    const take = Math.min(data.length - at, chunkSize - inChunk);
-    chunk.update(data.subarray(at, at + take));
-    inChunk += take;
-    at += take;
-    if (inChunk === chunkSize) {
-      chunks.push(chunk.digest('hex'));
-      chunk = createHash('sha256');
-      inChunk = 0;
-    }
-  }
+export interface VolumeWriterData {
+  readonly file: string;
+  readonly chunkSize: number;
+  /** The age file's header, written first. */
+  readonly header: Uint8Array;
+  /** The payload key. */
+  readonly key: Uint8Array;
 }
-function close() {
-  if (fd !== undefined) fs.closeSync(fd);
-  fd = undefined;
-}
-parentPort.on('message', (message) => {
-  try {
-    if (message.type === 'data') {
-      fd ??= fs.openSync(file, 'w');
-      const data = new Uint8Array(message.buffer, 0, message.length);
-      for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at);
-      hash(data);
-      parentPort.postMessage({ type: 'ack', buffer: message.buffer }, [message.buffer]);
-    } else if (message.type === 'end') {
-      fd ??= fs.openSync(file, 'w');
-      close();
-      if (inChunk > 0 || chunks.length === 0) chunks.push(chunk.digest('hex'));
-      parentPort.postMessage({ type: 'done', size, sha256: whole.digest('hex'), chunks });
-    } else if (message.type === 'close') {
-      close();
-      parentPort.postMessage({ type: 'closed' });
-    }
-  } catch (error) {
-    try { close(); } catch {}
-    parentPort.postMessage({ type: 'error', code: error.code, message: error.message });
-  }
-});
-`;
+
+export type ToVolumeWriter =
+  | { readonly type: 'data'; readonly buffer: ArrayBuffer; readonly length: number }
+  | { readonly type: 'end' }
+  | { readonly type: 'close' };
 
 export interface VolumeDigest {
   readonly size: number;
@@ -69,13 +33,13 @@ export interface VolumeDigest {
   readonly chunks: string[];
 }
 
-type FromWorker =
+export type FromVolumeWriter =
   | { readonly type: 'ack'; readonly buffer: ArrayBuffer }
   | ({ readonly type: 'done' } & VolumeDigest)
   | { readonly type: 'closed' }
   | { readonly type: 'error'; readonly code?: string; readonly message: string };
 
-export class HashedFileSink extends Writable {
+export class VolumeSink extends Writable {
   private readonly worker: Worker;
   private readonly sender: BatchSender;
   private failure: Error | undefined;
@@ -84,11 +48,11 @@ export class HashedFileSink extends Writable {
   /** Size and hashes of what was written; set once the stream has finished. */
   digest: VolumeDigest | undefined;
 
-  constructor(file: string) {
+  constructor(file: string, { header, key }: AgeStart) {
     super({ highWaterMark: 1024 * 1024 });
-    this.worker = new Worker(workerSource, { eval: true, workerData: { file, chunkSize } });
+    this.worker = moduleWorker(new URL('./volume-sink-worker.js', import.meta.url), { file, chunkSize, header, key } satisfies VolumeWriterData);
     this.sender = new BatchSender(this.worker);
-    this.worker.on('message', (message: FromWorker) => {
+    this.worker.on('message', (message: FromVolumeWriter) => {
       if (message.type === 'ack') return this.sender.returned(message.buffer);
       if (message.type === 'error') return this.fail(Object.assign(new Error(message.message), message.code ? { code: message.code } : {}));
       const waiter = this.waiter;
@@ -115,7 +79,7 @@ export class HashedFileSink extends Writable {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiter = { want, resolve, reject };
-      this.worker.postMessage({ type: want === 'done' ? 'end' : 'close' });
+      this.worker.postMessage({ type: want === 'done' ? 'end' : 'close' } satisfies ToVolumeWriter);
     });
   }
 

@@ -1,12 +1,12 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, Readable, type Transform } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Recipient } from 'age-encryption';
 import tar from 'tar-stream';
 import { volumeName, type VolumeRecord } from './format.js';
-import { HashedFileSink } from './volume-sink.js';
-import { ageEncryptor } from './age-stream.js';
+import { VolumeSink } from './volume-sink.js';
+import { ageStart, type AgeStart } from './age-stream.js';
 import { NativeScryptRecipient } from './scrypt.js';
 
 /** How a volume is encrypted: the archive password (scrypt) or X25519 recipients. */
@@ -20,12 +20,12 @@ function recipientsOf(encryption: Encryption): (string | Recipient)[] {
 
 /**
  * One volume being written: a tar stream, encrypted with age, hashed and written on a thread
- * of its own (volume-sink.ts) into `vol-NNNN.age.partial`,
- * renamed to its final name only when complete. Members are added one at a time.
+ * of its own (volume-sink.ts) into `vol-NNNN.age.partial`, renamed to its final name only
+ * when complete. Members are added one at a time.
  */
 export class VolumeWriter {
   readonly name: string;
-  private readonly sink: HashedFileSink;
+  private readonly sink: VolumeSink;
   private readonly done: Promise<void>;
   private readonly partial: string;
   /** Rejects as soon as writing the ciphertext fails (disk full, …); never resolves otherwise. */
@@ -36,12 +36,12 @@ export class VolumeWriter {
     readonly ordinal: number,
     private readonly pack: tar.Pack,
     private readonly plaintext: Readable,
-    encryptor: Transform,
+    age: AgeStart,
   ) {
     this.name = volumeName(ordinal);
     this.partial = path.join(dir, `${this.name}.partial`);
-    this.sink = new HashedFileSink(this.partial);
-    this.done = pipeline(plaintext, encryptor, this.sink);
+    this.sink = new VolumeSink(this.partial, age);
+    this.done = pipeline(plaintext, this.sink);
     this.failed = this.done.then(() => new Promise<never>(() => undefined));
     // A failure is reported through the next add() or finish(); until then it is not unhandled.
     this.failed.catch(() => undefined);
@@ -54,7 +54,7 @@ export class VolumeWriter {
     pack.pipe(plaintext);
     // A member that fails breaks the tar stream; pass that on so the pipeline (and abort) ends.
     pack.on('error', (error: Error) => plaintext.destroy(error));
-    return new VolumeWriter(dir, ordinal, pack, plaintext, await ageEncryptor(recipientsOf(encryption)));
+    return new VolumeWriter(dir, ordinal, pack, plaintext, await ageStart(recipientsOf(encryption)));
   }
 
   /** Adds one member; resolves when the member is in the tar stream, rejects if the volume cannot be written. */
