@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --initial-old-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=1 --initial-old-space-size=64
 import { Command, CommanderError } from 'commander';
 import { errorCodes } from '../core/errors.js';
 import { reportError } from './output.js';
