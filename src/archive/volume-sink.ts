@@ -8,10 +8,10 @@ import { chunkSize } from './format.js';
 /**
  * The end of a volume's pipeline, on a thread of its own (volume-sink-worker.ts): the tar
  * stream's bytes are sealed into the age payload, written to the volume's file and hashed (the
- * whole volume and every 64 MiB chunk, for index.json). On the main thread, which also reads
- * the rows, hands them to zstd and builds the tar stream, the encryption's 64 KiB buffers
- * alone (one per sealed chunk) set off a full garbage collection of the main heap about every
- * 20 MB; on this thread's small heap such a collection costs next to nothing.
+ * whole volume and every 64 MiB chunk, for index.json). The encryption used to run on the
+ * main thread, which also reads the rows, hands them to zstd and builds the tar stream; here
+ * it runs beside them, and its garbage (a new buffer per 64 KiB chunk) stays on this thread's
+ * small heap. The 1 GB build benchmark's files phase took 1.1 s instead of 1.9 s.
  */
 export interface VolumeWriterData {
   readonly file: string;

@@ -61,7 +61,7 @@ type FromWorker =
   | { readonly type: 'part'; readonly chunks: Uint8Array[] }
   | { readonly type: 'error'; readonly message: string };
 
-/** One zstd frame being compressed on a pooled worker. */
+/** One part being compressed on a pooled worker. */
 export class WorkerCompression {
   private readonly sender: BatchSender;
   private finished: ((chunks: Buffer[]) => void) | undefined;
@@ -92,12 +92,12 @@ export class WorkerCompression {
     this.failed?.(error);
   };
 
-  /** Rows for the frame, copied: `data` may be reused at once. */
+  /** Rows for the part, copied: `data` may be reused at once. */
   write(data: Uint8Array): Promise<void> {
     return this.sender.write(data);
   }
 
-  /** Ends the frame; resolves with the compressed frame and returns the worker to the pool. */
+  /** Ends the part; resolves with its frames and returns the worker to the pool. */
   async finish(): Promise<Buffer[]> {
     try {
       if (this.failure) throw this.failure;
@@ -112,7 +112,7 @@ export class WorkerCompression {
     }
   }
 
-  /** Gives up the frame (the rows failed, or the reader stopped): its worker is ended rather than reused mid-frame. */
+  /** Gives up the part (the rows failed, or the reader stopped): its worker is ended rather than reused mid-part. */
   abandon(): void {
     if (this.detach()) this.release(true);
   }
@@ -150,7 +150,7 @@ class CompressorPool {
   private spawn(): Worker {
     this.started++;
     const worker = new Worker(workerSource, { eval: true, workerData: { binding: this.binding } });
-    // Its error goes to the frame it serves; without a listener it would end the process.
+    // Its error goes to the part it serves; without a listener it would end the process.
     worker.on('error', () => undefined);
     worker.once('exit', () => this.started--);
     return worker;

@@ -5,7 +5,7 @@ import { partDigester } from './digest.js';
 import type { FromDecoder, ToDecoder } from './part-decoder.js';
 
 /**
- * A lane's decoder thread (part-decoder.ts): decompresses a table part's zstd frame and digests
+ * A lane's decoder thread (part-decoder.ts): decompresses a table part's zstd frames and digests
  * its rows. Output is decompressed into one scratch buffer whose pieces are posted as copies:
  * the main thread allocates (and frees) what it receives. Pieces allocated here and moved
  * there were freed into this thread's malloc arena, which kept growing (40–60 MB more peak
