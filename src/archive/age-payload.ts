@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
  * thread (age-stream.ts) and on a volume's writer thread (volume-sink-worker.ts), so it
  * imports nothing but node:crypto.
  */
-export const payloadChunkSize = 64 * 1024;
+const payloadChunkSize = 64 * 1024;
 export const tagSize = 16;
 export const sealedChunkSize = payloadChunkSize + tagSize;
 
