@@ -36,13 +36,14 @@ import { cliNodeFlags, mb, median, medianBy, output, round, timed, timedShell, t
  *  4. the floor: the build's own row queries through one `psql` (COPY … TO STDOUT), `zstd -3`
  *     and `age` to an X25519 recipient; acme's files through `tar | age`;
  *  5. the same account in a cloud whose neighbours hold three times as much: more tenants with
- *     the total size raised so that acme's planned size stays exactly the same.
+ *     the total size raised so that acme's planned size stays exactly the same; our build and
+ *     the floor (step 4) there, so that the floor's own slowdown shows beside ours.
  *
  * Steps 2–4 run in --rounds rounds, each round in a rotated order, and the ratios are the
  * median of each round's ratios: the machine's speed drifts by tens of percent over minutes
  * (another tenant of the host, which the guest's CPU counters do not show), and a tool's run
- * compared with its neighbour in time is compared at the same speed. Step 5 builds --rounds
- * times and takes the median.
+ * compared with its neighbour in time is compared at the same speed. Step 5 runs our build
+ * and the floor --rounds times, in turn, and takes the medians.
  *
  * Everything lives in a scratch REPATRIATE_HOME under the OS temp folder and in databases
  * named repat_bench_<run>…, all removed at the end (also on Ctrl-C). The readable report goes
@@ -487,7 +488,7 @@ try {
   await rm(a.home, { recursive: true, force: true });
 
   // ---- cloud with three times the neighbours
-  let x3: { cloud: Cloud; copy: CopyOnly; build: OurBuild; builds: readonly OurBuild[] } | undefined;
+  let x3: { cloud: Cloud; copy: CopyOnly; build: OurBuild; builds: readonly OurBuild[]; floor: Floor; floors: readonly Floor[] } | undefined;
   if (!args['skip-x3']) {
     const c = await makeCloud('x3', x3Tenants);
     const q = await rowQueries(c);
@@ -496,13 +497,23 @@ try {
     const copy = await copyOnly(c, q);
     log(`  ${formatBytes(copy.bytes)} of acme rows in ${secondsText(copy.seconds)} (${rate(copy.bytes, copy.seconds)})`);
     const builds: OurBuild[] = [];
+    const floors: Floor[] = [];
     for (let r = 0; r < rounds; r++) {
-      log(`our build, round ${r + 1} of ${rounds}`);
-      const build = await measure('our build x3', () => ourBuild(c, 'build'), (b) => otherShare(b.run, b.cpu));
-      log(`  ${secondsText(build.run.seconds)}, peak RSS ${(build.run.maxRssKb / 1024).toFixed(0)} MB`);
-      builds.push(build);
+      const order = r % 2 === 0 ? (['build', 'floor'] as const) : (['floor', 'build'] as const);
+      log(`round ${r + 1} of ${rounds}: ${order.join(', ')}`);
+      for (const step of order) {
+        if (step === 'build') {
+          const build = await measure('our build x3', () => ourBuild(c, 'build'), (b) => otherShare(b.run, b.cpu));
+          log(`  our build ${secondsText(build.run.seconds)}, peak RSS ${(build.run.maxRssKb / 1024).toFixed(0)} MB`);
+          builds.push(build);
+        } else {
+          const f = await measure('floor x3', () => floor(c, q), (f) => otherShare(f.rows, f.rowsCpu));
+          log(`  floor (psql | zstd -3 | age; tar | age): rows ${secondsText(f.rows.seconds)}, files ${secondsText(f.files.seconds)}`);
+          floors.push(f);
+        }
+      }
     }
-    x3 = { cloud: c, copy, build: medianBy(builds, (b) => b.run.seconds), builds };
+    x3 = { cloud: c, copy, build: medianBy(builds, (b) => b.run.seconds), builds, floor: medianBy(floors, floorTotal), floors };
     await dropDatabase(c.snapshotUrl);
     await rm(c.home, { recursive: true, force: true });
   }
@@ -513,6 +524,9 @@ try {
   const perByte = (build: OurBuild, copy: CopyOnly): number => build.run.seconds / copy.bytes;
   const ratioX3 = x3 ? perByte(x3.build, x3.copy) / perByte(buildA, copyA) : null;
   const ratioX3Raw = x3 ? x3.build.run.seconds / buildA.run.seconds : null;
+  // The floor reads the same pages through the same server: how much of the slowdown is not the build's own.
+  const floorRatioX3 = x3 ? floorTotal(x3.floor) / x3.copy.bytes / (floorSeconds / copyA.bytes) : null;
+  const ratiosFloorX3 = x3 ? x3.builds.map((b, i) => b.run.seconds / floorTotal(x3.floors[i]!)) : [];
   const nodeCpu = (t: Timed): number => t.userSeconds + t.systemSeconds;
   /** CPU the machine spent on something other than the measured tool and its backends (other users, kernel writeback). */
   const others = (t: Timed, c: CpuReport): string => `${Math.round(otherShare(t, c) * 100)}%`;
@@ -542,6 +556,7 @@ try {
     ['build ledger counts (excluded tables)', round(copyA.excludedCountSeconds, 1), '', '', '', '', ''],
     ...(x3 ? [
       ['our build, cloud x3', round(x3.build.run.seconds, 1), formatBytes(x3.build.archiveBytes), rate(x3.copy.bytes, x3.build.run.seconds), round(nodeCpu(x3.build.run), 1), round(x3.build.cpu.backendSeconds, 1), `${(x3.build.run.maxRssKb / 1024).toFixed(0)} MB`, others(x3.build.run, x3.build.cpu)],
+      ['floor, cloud x3 (rows + files)', round(floorTotal(x3.floor), 1), formatBytes(x3.floor.rowsBytes + x3.floor.filesBytes), rate(x3.copy.bytes, floorTotal(x3.floor)), round(nodeCpu(x3.floor.rows), 1), round(x3.floor.rowsCpu.backendSeconds, 1), '', others(x3.floor.rows, x3.floor.rowsCpu)],
       ['database alone, cloud x3', round(x3.copy.seconds, 1), formatBytes(x3.copy.bytes), rate(x3.copy.bytes, x3.copy.seconds), '', round(x3.copy.cpu.backendSeconds, 1), ''],
     ] : []),
     ...(profiled ? [['our build under --cpu-prof', round(profiled.run.seconds, 1), formatBytes(profiled.archiveBytes), '', round(nodeCpu(profiled.run), 1), round(profiled.cpu.backendSeconds, 1), `${(profiled.run.maxRssKb / 1024).toFixed(0)} MB`, others(profiled.run, profiled.cpu)]] : []),
@@ -578,15 +593,16 @@ try {
   const ratioFloor = median(ratiosFloor);
   const list = (values: readonly number[], digits: number): string => values.map((v) => v.toFixed(digits)).join(' / ');
   out(`rounds (${rounds}): our build ${list(roundsA.map((r) => r.build.run.seconds), 1)} s; floor ${list(roundsA.map((r) => floorTotal(r.floor)), 1)} s; pg_dump -Fc ${list(roundsA.map((r) => r.dump.all.seconds), 1)} s`);
-  out(`  each round's ratio vs floor ${list(ratiosFloor, 2)}; vs pg_dump ${list(ratiosPgDump, 2)}${x3 ? `; our build x3 ${list(x3.builds.map((b) => b.run.seconds), 1)} s` : ''} (the tables above show the median run)`);
+  out(`  each round's ratio vs floor ${list(ratiosFloor, 2)}; vs pg_dump ${list(ratiosPgDump, 2)} (the tables above show the median run)`);
+  if (x3) out(`  cloud x3: our build ${list(x3.builds.map((b) => b.run.seconds), 1)} s; floor ${list(x3.floors.map(floorTotal), 1)} s; each round's ratio vs floor ${list(ratiosFloorX3, 2)}`);
   out(`ratio vs pg_dump -Fc          ${verdict(ratioPgDump, targets.vs_pg_dump)}   rows phase only: ${(buildA.rowsPhaseSeconds / dumpA.all.seconds).toFixed(2)}`);
   out(`ratio vs floor (rows + files) ${verdict(ratioFloor, targets.vs_floor)}   rows phase vs rows floor: ${(buildA.rowsPhaseSeconds / floorA.rows.seconds).toFixed(2)}`);
-  out(`ratio, neighbours ×3          ${verdict(ratioX3, targets.neighbours_x3)}   (per byte of acme rows${ratioX3Raw !== null ? `; raw seconds ratio ${ratioX3Raw.toFixed(2)}` : ''})`);
+  out(`ratio, neighbours ×3          ${verdict(ratioX3, targets.neighbours_x3)}   (per byte of acme rows${ratioX3Raw !== null ? `; raw seconds ratio ${ratioX3Raw.toFixed(2)}` : ''}${floorRatioX3 !== null ? `; the floor's own: ${floorRatioX3.toFixed(2)}; ours vs floor in x3: ${median(ratiosFloorX3).toFixed(2)}` : ''})`);
   out(`peak RSS                      ${peakRssMb.toFixed(0)} MB (target ≤ ${targets.peak_rss_mb}: ${peakRssMb <= targets.peak_rss_mb ? 'met' : 'MISSED'})`);
   const states = (c: CpuReport): string => Object.entries(c.backendStates).map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(', ');
   out(`PostgreSQL backend states (sampled every 200 ms): our build: ${states(buildA.cpu)}`);
   out(`  floor: ${states(floorA.rowsCpu)}; database alone: ${states(copyA.cpu)}`);
-  if (x3) out(`  our build x3: ${states(x3.build.cpu)}; database alone x3: ${states(x3.copy.cpu)}`);
+  if (x3) out(`  our build x3: ${states(x3.build.cpu)}; floor x3: ${states(x3.floor.rowsCpu)}; database alone x3: ${states(x3.copy.cpu)}`);
   out(`pg_dump database check: ${rowsCheck}`);
 
   const json = {
@@ -602,6 +618,8 @@ try {
     ratio_rows_phase_vs_pg_dump: round(buildA.rowsPhaseSeconds / dumpA.all.seconds, 3),
     ratio_rows_phase_vs_floor_rows: round(buildA.rowsPhaseSeconds / floorA.rows.seconds, 3),
     ratio_neighbours_x3_raw: ratioX3Raw === null ? null : round(ratioX3Raw, 3),
+    ratio_neighbours_x3_floor: floorRatioX3 === null ? null : round(floorRatioX3, 3),
+    ratio_vs_floor_x3: x3 ? round(median(ratiosFloorX3), 3) : null,
     ratio_vs_pg_dump_same_tables: round(buildA.run.seconds / dumpA.sameTables.seconds, 3),
     targets,
     seconds: {
@@ -609,7 +627,7 @@ try {
       pg_dump: round(dumpA.all.seconds), pg_dump_same_tables: round(dumpA.sameTables.seconds),
       floor: round(floorSeconds), floor_rows: round(floorA.rows.seconds), floor_files: round(floorA.files.seconds),
       db_copy_alone: round(copyA.seconds), build_ledger_counts: round(copyA.excludedCountSeconds),
-      build_x3: x3 ? round(x3.build.run.seconds) : null, db_copy_alone_x3: x3 ? round(x3.copy.seconds) : null,
+      build_x3: x3 ? round(x3.build.run.seconds) : null, floor_x3: x3 ? round(floorTotal(x3.floor)) : null, db_copy_alone_x3: x3 ? round(x3.copy.seconds) : null,
       build_profiled: profiled ? round(profiled.run.seconds) : null,
       generate_x1: round(a.generateSeconds), generate_x3: x3 ? round(x3.cloud.generateSeconds) : null,
       pg_dump_db_prepare: round(acmeDb.prepareSeconds), total_run: round((Date.now() - started) / 1000),
@@ -620,11 +638,12 @@ try {
       floor_rows_tools: round(nodeCpu(floorA.rows)), floor_rows_backend: round(floorA.rowsCpu.backendSeconds),
       db_copy_alone_backend: round(copyA.cpu.backendSeconds),
       build_x3_node: x3 ? round(nodeCpu(x3.build.run)) : null, build_x3_pg_backend: x3 ? round(x3.build.cpu.backendSeconds) : null,
+      floor_x3_rows_tools: x3 ? round(nodeCpu(x3.floor.rows)) : null, floor_x3_rows_backend: x3 ? round(x3.floor.rowsCpu.backendSeconds) : null,
     },
-    other_load: { build: others(buildA.run, buildA.cpu), pg_dump: others(dumpA.all, dumpA.allCpu), floor_rows: others(floorA.rows, floorA.rowsCpu), build_x3: x3 ? others(x3.build.run, x3.build.cpu) : null },
+    other_load: { build: others(buildA.run, buildA.cpu), pg_dump: others(dumpA.all, dumpA.allCpu), floor_rows: others(floorA.rows, floorA.rowsCpu), build_x3: x3 ? others(x3.build.run, x3.build.cpu) : null, floor_x3: x3 ? others(x3.floor.rows, x3.floor.rowsCpu) : null },
     ledger_counts: { x1: copyA.excludedCounts.map((e) => ({ table: e.table, seconds: round(e.seconds) })), x3: x3?.copy.excludedCounts.map((e) => ({ table: e.table, seconds: round(e.seconds) })) ?? null },
     plans: { x1: Object.fromEntries(copyA.tables.map((t) => [t.table, t.plan])), x3: x3 ? Object.fromEntries(x3.copy.tables.map((t) => [t.table, t.plan])) : null },
-    backend_states: { build: buildA.cpu.backendStates, floor_rows: floorA.rowsCpu.backendStates, db_copy_alone: copyA.cpu.backendStates, build_x3: x3?.build.cpu.backendStates ?? null, db_copy_alone_x3: x3?.copy.cpu.backendStates ?? null },
+    backend_states: { build: buildA.cpu.backendStates, floor_rows: floorA.rowsCpu.backendStates, db_copy_alone: copyA.cpu.backendStates, build_x3: x3?.build.cpu.backendStates ?? null, floor_x3: x3?.floor.rowsCpu.backendStates ?? null, db_copy_alone_x3: x3?.copy.cpu.backendStates ?? null },
     profile: profiled?.profile
       ? { main_thread_seconds: round(profiled.profile.whole.seconds), by_area: profiled.profile.whole.byArea.slice(0, 10), rows_phase_by_area: profiled.profile.rows.byArea.slice(0, 8), files_phase_by_area: profiled.profile.files.byArea.slice(0, 8) }
       : null,
@@ -643,6 +662,7 @@ try {
       count: rounds,
       build: roundsA.map((r) => round(r.build.run.seconds)), floor: roundsA.map((r) => round(floorTotal(r.floor))), pg_dump: roundsA.map((r) => round(r.dump.all.seconds)),
       ratio_vs_floor: ratiosFloor.map((v) => round(v, 3)), ratio_vs_pg_dump: ratiosPgDump.map((v) => round(v, 3)), build_x3: x3 ? x3.builds.map((b) => round(b.run.seconds)) : null,
+      floor_x3: x3 ? x3.floors.map((f) => round(floorTotal(f))) : null, ratio_vs_floor_x3: ratiosFloorX3.map((v) => round(v, 3)),
     },
     source,
     node: process.version,

@@ -4,9 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Encrypter } from 'age-encryption';
 import tar from 'tar-stream';
-import { CompressStream } from 'zstd-napi';
-import { ageEncryptor } from '../src/archive/age-stream.js';
-import { NativeScryptRecipient } from '../src/archive/scrypt.js';
+import { PayloadSealer } from '../src/archive/age-payload.js';
+import { compressorPool } from '../src/build/compressor-pool.js';
 import { encodeCopyRow } from '../src/core/copy-text.js';
 import { Random } from '../src/core/random.js';
 import { TextMaker } from '../src/platform/generator/text.js';
@@ -14,7 +13,7 @@ import { TextMaker } from '../src/platform/generator/text.js';
 /**
  * Each stage of the build's data path alone, in this process, no database: what a build of N MB
  * of rows could cost at best with the libraries it uses today (age with Node's native
- * ChaCha20-Poly1305, typage's JavaScript one for comparison).
+ * ChaCha20-Poly1305 as the volume writer thread seals, typage's JavaScript one for comparison).
  *
  *   npx tsx bench/stages.ts [--mb 256]
  *
@@ -62,7 +61,7 @@ async function stage(name: string, work: () => Promise<number>): Promise<void> {
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
   process.stdout.write(
-    `${name.padEnd(58)} ${(total / 1e6 / seconds).toFixed(0).padStart(6)} MB/s in  ${seconds.toFixed(2).padStart(6)} s  CPU ${cpuSeconds.toFixed(2).padStart(6)} s  out ${(out / 1e6).toFixed(1)} MB\n`,
+    `${name.padEnd(86)} ${(total / 1e6 / seconds).toFixed(0).padStart(6)} MB/s in  ${seconds.toFixed(2).padStart(6)} s  CPU ${cpuSeconds.toFixed(2).padStart(6)} s  out ${(out / 1e6).toFixed(1)} MB\n`,
   );
 }
 
@@ -70,12 +69,28 @@ const rows = rowsText(32e6);
 const random = randomBytes(32 * 1024 * 1024);
 process.stdout.write(`${(total / 1e6).toFixed(0)} MB per stage; rows sample ${(rows.length / 1e6).toFixed(0)} MB of COPY text\n`);
 
-for (const nbWorkers of [2, 0]) {
-  await stage(`zstd-napi level 3, nbWorkers ${nbWorkers}, rows (as src/build/parts.ts)`, async () => {
-    const s = sink();
-    await pipeline(Readable.from(chunks(rows)), new CompressStream({ compressionLevel: 3, nbWorkers }), s.stream);
-    return s.bytes();
-  });
+/** Rows through the compressor pool as a build's lanes send them: 1 MiB batches, parts of 16 MiB, `lanes` parts at once. */
+async function compressedRows(lanes: number): Promise<number> {
+  const batch = 1024 * 1024;
+  const part = 16 * batch;
+  let next = 0;
+  let out = 0;
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    for (let start = next; start < total; start = next) {
+      next += part;
+      const compression = await compressorPool.start(3);
+      for (let at = start; at < Math.min(start + part, total); at += batch) {
+        const offset = at % (rows.length - batch);
+        await compression.write(rows.subarray(offset, offset + Math.min(batch, total - at)));
+      }
+      out += (await compression.finish()).reduce((sum, frame) => sum + frame.length, 0);
+    }
+  }));
+  return out;
+}
+
+for (const lanes of [1, 2]) {
+  await stage(`zstd level 3 on pool threads, a frame per MiB, ${lanes} lane${lanes > 1 ? 's' : ''} (compressor-pool.ts)`, () => compressedRows(lanes));
 }
 
 await stage('age-encryption (typage, JavaScript ChaCha) passphrase, for comparison', async () => {
@@ -90,10 +105,12 @@ await stage('age-encryption (typage, JavaScript ChaCha) passphrase, for comparis
   return s.bytes();
 });
 
-await stage('age with native ChaCha20-Poly1305 (src/archive/age-stream.ts, what volume.ts uses)', async () => {
-  const s = sink();
-  await pipeline(Readable.from(chunks(random)), await ageEncryptor([new NativeScryptRecipient('bench-bench-bench-bench-bench-00', 10)]), s.stream);
-  return s.bytes();
+await stage('age payload, native ChaCha20-Poly1305 (age-payload.ts, as the volume writer thread)', async () => {
+  let out = 0;
+  const sealer = new PayloadSealer(randomBytes(32), (ciphertext, tag) => void (out += ciphertext.length + tag.length));
+  for (const chunk of chunks(random)) sealer.push(chunk);
+  sealer.end();
+  return out;
 });
 
 await stage('sha256 once (the build hashes members once, ciphertext twice)', async () => {

@@ -8,16 +8,22 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { after, describe, test } from 'node:test';
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { ageDecrypt, ageEncryptor } from '../src/archive/age-stream.js';
+import { PayloadSealer } from '../src/archive/age-payload.js';
+import { ageDecrypt, ageStart } from '../src/archive/age-stream.js';
 import { NativeScryptIdentity, NativeScryptRecipient } from '../src/archive/scrypt.js';
 
 /** Plaintext sizes around the 64 KiB STREAM chunk boundary, where off-by-one errors live. */
 const sizes = [0, 1, 65_535, 65_536, 65_537, 131_072, 1_000_003];
 
-async function encryptNative(plaintext: Buffer, recipients: Parameters<typeof ageEncryptor>[0]): Promise<Buffer> {
+/** An age file as a volume's writer thread makes it: the header from ageStart, then the payload sealed piece by piece. */
+async function encryptNative(plaintext: Buffer, recipients: Parameters<typeof ageStart>[0]): Promise<Buffer> {
+  const { header, key } = await ageStart(recipients);
+  const out: Buffer[] = [header];
+  const sealer = new PayloadSealer(key, (ciphertext, tag) => out.push(ciphertext, tag));
   // Uneven pieces, so chunks both lie inside one input and span two.
-  const pieces = [plaintext.subarray(0, 1000), plaintext.subarray(1000, 70_000), plaintext.subarray(70_000)].filter((b) => b.length > 0);
-  return buffer(Readable.from(pieces).pipe(await ageEncryptor(recipients)));
+  for (const piece of [plaintext.subarray(0, 1000), plaintext.subarray(1000, 70_000), plaintext.subarray(70_000)]) sealer.push(piece);
+  sealer.end();
+  return Buffer.concat(out);
 }
 
 async function decryptNative(file: Buffer, identity: Parameters<typeof ageDecrypt>[1]): Promise<Buffer> {

@@ -1,6 +1,6 @@
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Decrypter, Encrypter, type Identity, type Recipient, type Stanza } from 'age-encryption';
-import { Chunker, open, payloadKey, PayloadSealer, sealedChunkSize, tagSize } from './age-payload.js';
+import { Chunker, open, payloadKey, sealedChunkSize, tagSize } from './age-payload.js';
 
 /**
  * age v1 files with typage writing and reading the header (recipients, stanzas, MAC) and Node's
@@ -16,29 +16,6 @@ class FileKeyCapture implements Recipient {
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
     this.fileKey = fileKey;
     return [];
-  }
-}
-
-class StreamSealer extends Transform {
-  private readonly sealer: PayloadSealer;
-
-  constructor({ header, key }: AgeStart) {
-    super({ highWaterMark: 1024 * 1024 });
-    this.push(header);
-    this.sealer = new PayloadSealer(key, (ciphertext, tag) => {
-      this.push(ciphertext);
-      this.push(tag);
-    });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.sealer.push(chunk);
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
-    this.sealer.end();
-    done();
   }
 }
 
@@ -65,11 +42,6 @@ export async function ageStart(recipients: readonly (string | Recipient)[]): Pro
   const key = payloadKey(capture.fileKey, nonce);
   if (open(key, 0, true, empty.subarray(empty.length - tagSize)) === null) throw new Error('age: the captured file key does not open its own file');
   return { header: Buffer.from(empty.subarray(0, empty.length - tagSize)), key };
-}
-
-/** A Transform from plaintext to an age file for the given recipients. */
-export async function ageEncryptor(recipients: readonly (string | Recipient)[]): Promise<Transform> {
-  return new StreamSealer(await ageStart(recipients));
 }
 
 const headerEnd = Buffer.from('\n--- ');
