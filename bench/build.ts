@@ -488,7 +488,7 @@ try {
   await rm(a.home, { recursive: true, force: true });
 
   // ---- cloud with three times the neighbours
-  let x3: { cloud: Cloud; copy: CopyOnly; build: OurBuild; builds: readonly OurBuild[]; floor: Floor; floors: readonly Floor[] } | undefined;
+  let x3: { cloud: Cloud; copy: CopyOnly; rounds: readonly { build: OurBuild; floor: Floor }[]; build: OurBuild; floor: Floor } | undefined;
   if (!args['skip-x3']) {
     const c = await makeCloud('x3', x3Tenants);
     const q = await rowQueries(c);
@@ -496,37 +496,39 @@ try {
     await waitQuiet(log);
     const copy = await copyOnly(c, q);
     log(`  ${formatBytes(copy.bytes)} of acme rows in ${secondsText(copy.seconds)} (${rate(copy.bytes, copy.seconds)})`);
-    const builds: OurBuild[] = [];
-    const floors: Floor[] = [];
+    const roundsX3: { build: OurBuild; floor: Floor }[] = [];
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? (['build', 'floor'] as const) : (['floor', 'build'] as const);
       log(`round ${r + 1} of ${rounds}: ${order.join(', ')}`);
+      const done: Partial<(typeof roundsX3)[number]> = {};
       for (const step of order) {
         if (step === 'build') {
-          const build = await measure('our build x3', () => ourBuild(c, 'build'), (b) => otherShare(b.run, b.cpu));
-          log(`  our build ${secondsText(build.run.seconds)}, peak RSS ${(build.run.maxRssKb / 1024).toFixed(0)} MB`);
-          builds.push(build);
+          const b = (done.build = await measure('our build x3', () => ourBuild(c, 'build'), (b) => otherShare(b.run, b.cpu)));
+          log(`  our build ${secondsText(b.run.seconds)}, peak RSS ${(b.run.maxRssKb / 1024).toFixed(0)} MB`);
         } else {
-          const f = await measure('floor x3', () => floor(c, q), (f) => otherShare(f.rows, f.rowsCpu));
+          const f = (done.floor = await measure('floor x3', () => floor(c, q), (f) => otherShare(f.rows, f.rowsCpu)));
           log(`  floor (psql | zstd -3 | age; tar | age): rows ${secondsText(f.rows.seconds)}, files ${secondsText(f.files.seconds)}`);
-          floors.push(f);
         }
       }
+      roundsX3.push(done as (typeof roundsX3)[number]);
     }
-    x3 = { cloud: c, copy, build: medianBy(builds, (b) => b.run.seconds), builds, floor: medianBy(floors, floorTotal), floors };
+    x3 = {
+      cloud: c, copy, rounds: roundsX3,
+      build: medianBy(roundsX3.map((r) => r.build), (b) => b.run.seconds), floor: medianBy(roundsX3.map((r) => r.floor), floorTotal),
+    };
     await dropDatabase(c.snapshotUrl);
     await rm(c.home, { recursive: true, force: true });
   }
 
   // ---- report
   const floorSeconds = floorTotal(floorA);
-  const peakRssMb = Math.max(...roundsA.map((r) => r.build.run.maxRssKb), ...(x3?.builds ?? []).map((b) => b.run.maxRssKb)) / 1024;
+  const peakRssMb = Math.max(...roundsA.map((r) => r.build.run.maxRssKb), ...(x3?.rounds ?? []).map((r) => r.build.run.maxRssKb)) / 1024;
   const perByte = (build: OurBuild, copy: CopyOnly): number => build.run.seconds / copy.bytes;
   const ratioX3 = x3 ? perByte(x3.build, x3.copy) / perByte(buildA, copyA) : null;
   const ratioX3Raw = x3 ? x3.build.run.seconds / buildA.run.seconds : null;
   // The floor reads the same pages through the same server: how much of the slowdown is not the build's own.
   const floorRatioX3 = x3 ? floorTotal(x3.floor) / x3.copy.bytes / (floorSeconds / copyA.bytes) : null;
-  const ratiosFloorX3 = x3 ? x3.builds.map((b, i) => b.run.seconds / floorTotal(x3.floors[i]!)) : [];
+  const ratiosFloorX3 = (x3?.rounds ?? []).map((r) => r.build.run.seconds / floorTotal(r.floor));
   const nodeCpu = (t: Timed): number => t.userSeconds + t.systemSeconds;
   /** CPU the machine spent on something other than the measured tool and its backends (other users, kernel writeback). */
   const others = (t: Timed, c: CpuReport): string => `${Math.round(otherShare(t, c) * 100)}%`;
@@ -594,7 +596,7 @@ try {
   const list = (values: readonly number[], digits: number): string => values.map((v) => v.toFixed(digits)).join(' / ');
   out(`rounds (${rounds}): our build ${list(roundsA.map((r) => r.build.run.seconds), 1)} s; floor ${list(roundsA.map((r) => floorTotal(r.floor)), 1)} s; pg_dump -Fc ${list(roundsA.map((r) => r.dump.all.seconds), 1)} s`);
   out(`  each round's ratio vs floor ${list(ratiosFloor, 2)}; vs pg_dump ${list(ratiosPgDump, 2)} (the tables above show the median run)`);
-  if (x3) out(`  cloud x3: our build ${list(x3.builds.map((b) => b.run.seconds), 1)} s; floor ${list(x3.floors.map(floorTotal), 1)} s; each round's ratio vs floor ${list(ratiosFloorX3, 2)}`);
+  if (x3) out(`  cloud x3: our build ${list(x3.rounds.map((r) => r.build.run.seconds), 1)} s; floor ${list(x3.rounds.map((r) => floorTotal(r.floor)), 1)} s; each round's ratio vs floor ${list(ratiosFloorX3, 2)}`);
   out(`ratio vs pg_dump -Fc          ${verdict(ratioPgDump, targets.vs_pg_dump)}   rows phase only: ${(buildA.rowsPhaseSeconds / dumpA.all.seconds).toFixed(2)}`);
   out(`ratio vs floor (rows + files) ${verdict(ratioFloor, targets.vs_floor)}   rows phase vs rows floor: ${(buildA.rowsPhaseSeconds / floorA.rows.seconds).toFixed(2)}`);
   out(`ratio, neighbours ×3          ${verdict(ratioX3, targets.neighbours_x3)}   (per byte of acme rows${ratioX3Raw !== null ? `; raw seconds ratio ${ratioX3Raw.toFixed(2)}` : ''}${floorRatioX3 !== null ? `; the floor's own: ${floorRatioX3.toFixed(2)}; ours vs floor in x3: ${median(ratiosFloorX3).toFixed(2)}` : ''})`);
@@ -656,13 +658,13 @@ try {
     },
     cloud: { x1: { tenants: a.tenants, size: a.size }, x3: x3 ? { tenants: x3.cloud.tenants, size: x3.cloud.size, neighbours_factor: round(neighbours(x3.cloud.tenants) / neighbours(baseTenants), 3) } : null },
     rows: { acme_exported: buildA.rows, acme_exported_x3: x3?.build.rows ?? null },
-    peak_rss_mb_x1: round(Math.max(...roundsA.map((r) => r.build.run.maxRssKb)) / 1024, 1), peak_rss_mb_x3: x3 ? round(Math.max(...x3.builds.map((b) => b.run.maxRssKb)) / 1024, 1) : null,
+    peak_rss_mb_x1: round(Math.max(...roundsA.map((r) => r.build.run.maxRssKb)) / 1024, 1), peak_rss_mb_x3: x3 ? round(Math.max(...x3.rounds.map((r) => r.build.run.maxRssKb)) / 1024, 1) : null,
     pg_dump_check: rowsCheck,
     rounds: {
       count: rounds,
       build: roundsA.map((r) => round(r.build.run.seconds)), floor: roundsA.map((r) => round(floorTotal(r.floor))), pg_dump: roundsA.map((r) => round(r.dump.all.seconds)),
-      ratio_vs_floor: ratiosFloor.map((v) => round(v, 3)), ratio_vs_pg_dump: ratiosPgDump.map((v) => round(v, 3)), build_x3: x3 ? x3.builds.map((b) => round(b.run.seconds)) : null,
-      floor_x3: x3 ? x3.floors.map((f) => round(floorTotal(f))) : null, ratio_vs_floor_x3: ratiosFloorX3.map((v) => round(v, 3)),
+      ratio_vs_floor: ratiosFloor.map((v) => round(v, 3)), ratio_vs_pg_dump: ratiosPgDump.map((v) => round(v, 3)), build_x3: x3 ? x3.rounds.map((r) => round(r.build.run.seconds)) : null,
+      floor_x3: x3 ? x3.rounds.map((r) => round(floorTotal(r.floor))) : null, ratio_vs_floor_x3: ratiosFloorX3.map((v) => round(v, 3)),
     },
     source,
     node: process.version,

@@ -6,6 +6,7 @@ import { Encrypter } from 'age-encryption';
 import tar from 'tar-stream';
 import { PayloadSealer } from '../src/archive/age-payload.js';
 import { compressorPool } from '../src/build/compressor-pool.js';
+import { defaultPartBytes } from '../src/build/parts.js';
 import { encodeCopyRow } from '../src/core/copy-text.js';
 import { Random } from '../src/core/random.js';
 import { TextMaker } from '../src/platform/generator/text.js';
@@ -69,10 +70,10 @@ const rows = rowsText(32e6);
 const random = randomBytes(32 * 1024 * 1024);
 process.stdout.write(`${(total / 1e6).toFixed(0)} MB per stage; rows sample ${(rows.length / 1e6).toFixed(0)} MB of COPY text\n`);
 
-/** Rows through the compressor pool as a build's lanes send them: 1 MiB batches, parts of 16 MiB, `lanes` parts at once. */
+/** Rows through the compressor pool as a build's lanes send them: 1 MiB writes, parts of the build's default size, `lanes` parts at once. */
 async function compressedRows(lanes: number): Promise<number> {
   const batch = 1024 * 1024;
-  const part = 16 * batch;
+  const part = defaultPartBytes;
   let next = 0;
   let out = 0;
   await Promise.all(Array.from({ length: lanes }, async () => {
